@@ -1,0 +1,127 @@
+"""`ascend-sim`: the simulator's own controls (inside a simulated host unless noted).
+
+  ascend-sim boot                                   what ascend-sim-boot.service runs at every (re)boot
+  ascend-sim show                                   the hardware profile and what is loaded, as JSON
+  ascend-sim fault chip --npu N --chip C --health Alarm [--code 80E18005 ...] [--info TEXT]
+  ascend-sim fault installer --component driver [--percent 40]   the next install of it fails halfway
+  ascend-sim fault link-down --phy N                 a RoCE port loses its link
+  ascend-sim fault clear                             no faults
+  ascend-sim hold --npu N --chip C --memory MB [--pid PID] [--name NAME]
+                                                    a process holds NPU memory (a new `sleep` unless --pid)
+  ascend-sim release [--pid PID]                     drop one holder (and stop it if ascend-sim started it), or all
+  ascend-sim mkpkg --component C --family F --version V [--arch A] --out DIR [--file-name N]
+                   [--compat-fw RANGE] [--compat-drv RANGE]   (controller side) build a .run package
+  ascend-sim sums DIR                                (controller side) write DIR/SHA256SUMS
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+
+from . import boot, pkgbuild, state
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ascend-sim", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("boot")
+    sub.add_parser("show")
+    fault = sub.add_parser("fault").add_subparsers(dest="kind", required=True)
+    chip = fault.add_parser("chip")
+    chip.add_argument("--npu", type=int, required=True)
+    chip.add_argument("--chip", type=int, default=0)
+    chip.add_argument("--health", choices=("OK", "Warning", "Alarm", "Critical"), required=True)
+    chip.add_argument("--code", action="append", default=[])
+    chip.add_argument("--info")
+    inst = fault.add_parser("installer")
+    inst.add_argument("--component", choices=("driver", "firmware", "toolkit", "kernels", "nnal"), required=True)
+    inst.add_argument("--percent", type=int, default=40)
+    link = fault.add_parser("link-down")
+    link.add_argument("--phy", type=int, required=True)
+    fault.add_parser("clear")
+    hold = sub.add_parser("hold")
+    hold.add_argument("--npu", type=int, required=True)
+    hold.add_argument("--chip", type=int, default=0)
+    hold.add_argument("--memory", type=int, required=True)
+    hold.add_argument("--pid", type=int)
+    hold.add_argument("--name")
+    release = sub.add_parser("release")
+    release.add_argument("--pid", type=int)
+    mk = sub.add_parser("mkpkg")
+    mk.add_argument("--component", required=True)
+    mk.add_argument("--family", required=True)
+    mk.add_argument("--version", required=True)
+    mk.add_argument("--arch", default=platform.machine())
+    mk.add_argument("--out", required=True)
+    mk.add_argument("--file-name")
+    mk.add_argument("--compat-fw")
+    mk.add_argument("--compat-drv")
+    sums = sub.add_parser("sums")
+    sums.add_argument("dir")
+    return p
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    if args.cmd == "boot":
+        print(json.dumps(boot.boot(), sort_keys=True))
+    elif args.cmd == "show":
+        print(json.dumps({"hardware": state.host(), "loaded": state.loaded(), "faults": state.faults(),
+                          "holders": state.holders()}, indent=1, sort_keys=True))
+    elif args.cmd == "fault":
+        faults = state.faults()
+        if args.kind == "chip":
+            key = "%d:%d" % (args.npu, args.chip)
+            if args.health == "OK":
+                faults.get("chips", {}).pop(key, None)
+            else:
+                faults.setdefault("chips", {})[key] = {"health": args.health, "codes": args.code,
+                                                       "info": args.info}
+        elif args.kind == "installer":
+            faults.setdefault("installer_fail", {})[args.component] = args.percent
+        elif args.kind == "link-down":
+            faults.setdefault("link_down", []).append(args.phy)
+        else:
+            faults = {}
+        state.write_json(state.FAULTS, faults)
+    elif args.cmd == "hold":
+        holders = state.read_json(state.HOLDERS, []) or []
+        pid, spawned = args.pid, False
+        if pid is None:
+            proc = subprocess.Popen(["sleep", "infinity"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+            pid, spawned = proc.pid, True
+        entry = {"npu_id": args.npu, "chip_id": args.chip, "pid": pid, "memory_mb": args.memory,
+                 "spawned": spawned}
+        if args.name is not None:
+            entry["name"] = args.name
+        holders.append(entry)
+        state.write_json(state.HOLDERS, holders)
+        print(pid)
+    elif args.cmd == "release":
+        holders = state.read_json(state.HOLDERS, []) or []
+        keep = [h for h in holders if args.pid is not None and h["pid"] != args.pid]
+        for h in holders:
+            if h not in keep and h.get("spawned"):
+                try:
+                    os.kill(h["pid"], signal.SIGTERM)
+                except OSError:
+                    pass
+        state.write_json(state.HOLDERS, keep)
+    elif args.cmd == "mkpkg":
+        print(pkgbuild.build(args.component, args.family, args.version, args.arch, args.out, args.file_name,
+                             args.compat_fw, args.compat_drv))
+    elif args.cmd == "sums":
+        print(pkgbuild.write_sums(args.dir))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Build the Ascend simulator image without any registry:
+#   1. base image: Debian bookworm from debootstrap, systemd as PID 1, python3, and a local apt repository
+#      holding every Debian package in debian-packages.txt (docker import);
+#   2. sim image: the base plus the simulator (tests/sim/ascend_sim), its boot unit and its stand-in packages
+#      (pciutils, dmidecode, linux-headers-$(uname -r)).
+# Each layer is cached under a tag derived from its inputs (and `uname -r`), so a rebuild only happens when
+# something it is made from changes. Prints the final image reference on stdout.
+#
+# Environment: SIM_IMAGE (default ascendops/sim), SIM_DEBIAN_MIRROR (default: this machine's apt mirror),
+# SIM_FORCE=1 rebuilds both layers.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+image=${SIM_IMAGE:-ascendops/sim}
+kernel=$(uname -r)
+log() { printf '[sim-build] %s\n' "$*" >&2; }
+
+need() {
+    local missing=()
+    for tool in "$@"; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "missing tools: ${missing[*]} (Debian: apt-get install debootstrap apt-utils dpkg-dev)"
+        exit 1
+    fi
+}
+need docker sha256sum tar dpkg-deb apt-ftparchive
+
+hash_of() { # hash of the given files' contents and names, plus the kernel release
+    (cd "$here" && for f in "$@"; do printf '%s\n' "$f"; cat "$f"; done; printf '%s\n' "$kernel") |
+        sha256sum | cut -c1-16
+}
+
+have_image() { docker image inspect "$1" >/dev/null 2>&1; }
+
+build_sim_debs() { # the simulator's stand-ins for hardware-bound packages, as a second local repository
+    local out=$1 pkgroot
+    mkdir -p "$out"
+    pkgroot=$(mktemp -d /tmp/ascend-sim-debs.XXXXXX)
+    # linux-headers for the running kernel: a container runs the host's kernel, whose headers are not in Debian.
+    local hdr=$pkgroot/linux-headers
+    mkdir -p "$hdr/DEBIAN" "$hdr/usr/src/linux-headers-$kernel/include/generated" "$hdr/lib/modules/$kernel"
+    printf 'KERNELRELEASE = %s\n' "$kernel" >"$hdr/usr/src/linux-headers-$kernel/Makefile"
+    printf '#define UTS_RELEASE "%s"\n' "$kernel" >"$hdr/usr/src/linux-headers-$kernel/include/generated/utsrelease.h"
+    ln -s "/usr/src/linux-headers-$kernel" "$hdr/lib/modules/$kernel/build"
+    cat >"$hdr/DEBIAN/control" <<EOF
+Package: linux-headers-$kernel
+Version: 1.0-ascendsim1
+Architecture: all
+Maintainer: ascendops.llm simulator <sim@ascendops.invalid>
+Description: Header files for the running kernel $kernel (Ascend simulator stand-in)
+EOF
+    # pciutils whose lspci shows the profile's cards.
+    local pci=$pkgroot/pciutils
+    mkdir -p "$pci/DEBIAN" "$pci/usr/bin"
+    install -m 0755 "$here/image/usr/bin/lspci" "$pci/usr/bin/lspci"
+    cat >"$pci/DEBIAN/control" <<'EOF'
+Package: pciutils
+Version: 1:3.9.0-4+ascendsim1
+Architecture: all
+Depends: python3
+Maintainer: ascendops.llm simulator <sim@ascendops.invalid>
+Description: PCI utilities (Ascend simulator stand-in: lspci shows the simulated cards)
+EOF
+    # dmidecode with the profile's system and baseboard records (installed in the image, as on servers).
+    local dmi=$pkgroot/dmidecode
+    mkdir -p "$dmi/DEBIAN" "$dmi/usr/sbin"
+    install -m 0755 "$here/image/usr/sbin/dmidecode" "$dmi/usr/sbin/dmidecode"
+    cat >"$dmi/DEBIAN/control" <<'EOF'
+Package: dmidecode
+Version: 3.4-1+ascendsim1
+Architecture: all
+Depends: python3
+Maintainer: ascendops.llm simulator <sim@ascendops.invalid>
+Description: SMBIOS/DMI table decoder (Ascend simulator stand-in)
+EOF
+    for p in linux-headers pciutils dmidecode; do
+        dpkg-deb --root-owner-group -Zgzip --build "$pkgroot/$p" "$out/" >/dev/null
+    done
+    (cd "$out" && apt-ftparchive packages . >Packages)
+    rm -rf "$pkgroot"
+}
+
+build_sim() {
+    local base=$1 tag=$2 work ctr
+    work=$(mktemp -d /tmp/ascend-sim-overlay.XXXXXX)
+    trap 'rm -rf "$work"; [ -n "${ctr:-}" ] && docker rm -f "$ctr" >/dev/null 2>&1 || true' RETURN
+    mkdir -p "$work/root/opt/ascend-sim"
+    cp -r "$here/image/." "$work/root/"
+    rm -f "$work/root/usr/bin/lspci" "$work/root/usr/sbin/dmidecode" # shipped as packages instead
+    cp -r "$here/ascend_sim" "$work/root/opt/ascend-sim/"
+    find "$work/root" -name '__pycache__' -prune -exec rm -rf {} +
+    build_sim_debs "$work/root/srv/ascend-sim-repo/sim"
+    ctr=$(docker create "$base" /bin/sh -c \
+        'set -e; apt-get -q update >/dev/null; apt-get -q -y install dmidecode >/dev/null;
+         systemctl enable ascend-sim-boot.service >/dev/null 2>&1;
+         apt-get clean; rm -rf /var/lib/apt/lists/partial')
+    tar -C "$work/root" --numeric-owner --owner=0 --group=0 -c . | docker cp - "$ctr:/"
+    docker start -a "$ctr" >&2
+    docker commit \
+        --change 'ENV container=docker' \
+        --change 'STOPSIGNAL SIGRTMIN+3' \
+        --change 'CMD ["/lib/systemd/systemd"]' \
+        "$ctr" "$tag" >/dev/null
+}
+
+base_inputs=(build-base.sh debian-packages.txt)
+mapfile -t sim_inputs < <(cd "$here" && find build.sh build-base.sh debian-packages.txt image ascend_sim -type f \
+    ! -path '*/__pycache__/*' | LC_ALL=C sort)
+base_tag="$image-base:$(hash_of "${base_inputs[@]}")"
+sim_tag="$image:$(hash_of "${sim_inputs[@]}")"
+
+if [ "${SIM_FORCE:-0}" = 1 ]; then docker rmi -f "$base_tag" "$sim_tag" >/dev/null 2>&1 || true; fi
+if have_image "$sim_tag"; then
+    log "up to date: $sim_tag"
+else
+    have_image "$base_tag" || "$here/build-base.sh" "$base_tag"
+    log "building $sim_tag"
+    build_sim "$base_tag" "$sim_tag"
+fi
+docker tag "$sim_tag" "$image:latest"
+echo "$image:latest"
