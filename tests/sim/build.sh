@@ -99,7 +99,6 @@ build_sim() {
     docker start -a "$ctr" >&2
     docker commit \
         --change 'ENV container=docker' \
-        --change 'STOPSIGNAL SIGRTMIN+3' \
         --change 'CMD ["/lib/systemd/systemd"]' \
         "$ctr" "$tag" >/dev/null
 }

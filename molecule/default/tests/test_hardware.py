@@ -1,0 +1,53 @@
+"""The simulated hardware, seen from inside each host the way a bare Atlas server shows it."""
+
+import json
+import os
+
+import testinfra.utils.ansible_runner
+
+testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("all")
+
+EXPECTED = {  # profile -> (PCI device, subsystem vendor:device, cards, dies, system product)
+    "atlas-800i-a2": ("d802", "19e5:3002", 8, 8, "Atlas 800I A2"),
+    "atlas-300i-duo": ("d500", "0200:0110", 4, 8, "Atlas 800 (Model 3000)"),
+    "atlas-800i-a3": ("d803", "19e5:3003", 8, 16, "Atlas 800I A3"),
+}
+
+
+def profile(host):
+    return json.loads(host.check_output("ascend-sim show"))["hardware"]["profile"]
+
+
+def test_systemd_booted_the_simulator(host):
+    assert host.run("systemctl is-system-running").stdout.strip() in ("running", "degraded")
+    assert host.service("ascend-sim-boot").is_enabled
+    assert len(host.file("/run/ascend-sim/boot_id").content_string.strip()) == 36
+
+
+def test_pci_shows_the_profile_cards_before_any_driver(host):
+    device, subsystem, cards, _, _ = EXPECTED[profile(host)]
+    out = host.check_output("lspci -Dvmmn -d 19e5:")
+    records = [r for r in out.split("\n\n") if r.strip()]
+    assert len(records) == cards
+    for record in records:
+        fields = dict(line.split(":\t", 1) for line in record.splitlines())
+        assert fields["Class"] == "1200" and fields["Device"] == device
+        assert "%s:%s" % (fields["SVendor"], fields["SDevice"]) == subsystem
+
+
+def test_dmidecode_names_the_server(host):
+    assert host.check_output("dmidecode -s system-product-name") == EXPECTED[profile(host)][4]
+
+
+def test_no_driver_yet(host):
+    assert not host.exists("npu-smi")
+    assert not host.file("/usr/local/Ascend/driver/version.info").exists
+    assert json.loads(host.check_output("ascend-sim show"))["loaded"] == {}
+
+
+def test_apt_reaches_only_the_local_repositories(host):
+    sources = host.file("/etc/apt/sources.list").content_string
+    assert sources.count("file:/srv/ascend-sim-repo/") == 2 and "http" not in sources
+    assert not host.file("/etc/apt/sources.list.d").listdir()
+    assert "ascendsim" in host.check_output("apt-cache policy pciutils linux-headers-$(uname -r)")
+    assert host.run("apt-get install --dry-run -q dkms gcc make net-tools").rc == 0
