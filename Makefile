@@ -50,13 +50,14 @@ yamllint: setup
 ansible-lint: setup
 	ansible-lint --offline --profile production
 
-# ansible-test needs the collection under ansible_collections/<ns>/<name>: test a copy of the files git knows.
+# ansible-test needs the collection under ansible_collections/<ns>/<name>: test a copy of the files git knows
+# (a git repository of its own, so ansible-test lists exactly those files).
 sanity: setup
 	rm -rf build/ansible_collections && mkdir -p $(SANITY_ROOT)
 	git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T - | tar -xf - -C $(SANITY_ROOT)
 	mkdir -p ~/.ansible/test/cache
 	cp tests/sanity/get_pip.py ~/.ansible/test/cache/get_pip_$(subst .,_,$(PIP_VERSION)).py
-	cd $(SANITY_ROOT) && ansible-test sanity --venv --requirements --python 3.11 --color no
+	cd $(SANITY_ROOT) && git init -q . && git add -A && ansible-test sanity --venv --requirements --python 3.11 --color no
 
 unit: setup
 	pytest -q tests/sim/tests $(wildcard tests/unit)

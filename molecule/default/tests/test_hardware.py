@@ -25,7 +25,10 @@ def test_systemd_booted_the_simulator(host):
 
 
 def test_pci_shows_the_profile_cards_before_any_driver(host):
-    device, subsystem, cards, _, _ = EXPECTED[profile(host)]
+    """pciutils is not preinstalled (the HDK role installs it); the local repository's lspci shows the cards."""
+    device, subsystem, cards = EXPECTED[profile(host)][:3]
+    if not host.exists("lspci"):
+        host.check_output("apt-get install -y -q pciutils")
     out = host.check_output("lspci -Dvmmn -d 19e5:")
     records = [r for r in out.split("\n\n") if r.strip()]
     assert len(records) == cards

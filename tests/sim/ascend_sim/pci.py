@@ -40,17 +40,17 @@ def devices(hw: dict) -> list:
 def lspci(argv: list, out=None) -> int:
     out = out or sys.stdout
     try:
-        opts, _ = getopt.getopt(argv, "Dvmnd:s:k")
+        opts, dummy = getopt.getopt(argv, "Dvmnd:s:k")
     except getopt.GetoptError as err:
         out.write("lspci: %s\n" % err)
         return 2
-    flags = "".join(o[1:] for o, _ in opts if o != "-d")
+    flags = "".join(opt[1:] for opt, dummy in opts if opt != "-d")
     selector = dict(opts).get("-d")
     domain, numeric, machine = "D" in flags, "n" in flags, flags.count("m") >= 1
     verbose = "v" in flags
     rows = devices(state.host())
     if selector:
-        vendor, _, device = selector.partition(":")
+        vendor, dummy, device = selector.partition(":")
         rows = [d for d in rows if (not vendor or int(vendor, 16) == d["vendor"])
                 and (not device or int(device, 16) == d["device"])]
     for d in rows:
