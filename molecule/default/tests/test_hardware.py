@@ -38,6 +38,21 @@ def test_pci_shows_the_profile_cards_before_any_driver(host):
         assert "%s:%s" % (fields["SVendor"], fields["SDevice"]) == subsystem
 
 
+def test_sysfs_shows_the_same_cards(host):
+    device, subsystem, cards = EXPECTED[profile(host)][:3]
+    found = []
+    for slot in host.file("/sys/bus/pci/devices").listdir():
+
+        def read(name, slot=slot):
+            return host.file("/sys/bus/pci/devices/%s/%s" % (slot, name)).content_string.strip()
+
+        if read("vendor") == "0x19e5" and read("class") == "0x120000":
+            assert read("device") == "0x" + device
+            assert "%s:%s" % (read("subsystem_vendor")[2:], read("subsystem_device")[2:]) == subsystem
+            found.append(slot)
+    assert len(found) == cards
+
+
 def test_dmidecode_names_the_server(host):
     assert host.check_output("dmidecode -s system-product-name") == EXPECTED[profile(host)][4]
 

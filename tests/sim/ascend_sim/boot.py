@@ -9,7 +9,7 @@ import os
 import stat
 import uuid
 
-from . import catalog, profiles, state
+from . import catalog, pci, profiles, state
 
 DAVINCI_MAJOR = 236  # real hosts get a dynamic major; any character device will do for existence checks
 
@@ -51,12 +51,29 @@ def _device_nodes(hw: dict) -> None:
             os.chmod(node, 0o660)
 
 
+def _pci_sysfs(hw: dict) -> None:
+    """Fill /sys/bus/pci/devices when the container mounts a writable volume there (a container otherwise sees the
+    machine's real sysfs, which has no Ascend cards): class, vendor, device and subsystem IDs per function."""
+    root = state.path("/sys/bus/pci/devices")
+    if not os.access(root, os.W_OK):
+        return
+    for dev in pci.devices(hw):
+        slot = os.path.join(root, dev["slot"])
+        os.makedirs(slot, exist_ok=True)
+        for name, value in (("class", "0x%06x" % (dev["class"] << 8)), ("vendor", "0x%04x" % dev["vendor"]),
+                            ("device", "0x%04x" % dev["device"]), ("subsystem_vendor", "0x%04x" % dev["svendor"]),
+                            ("subsystem_device", "0x%04x" % dev["sdevice"]), ("revision", "0x%02x" % dev["rev"])):
+            with open(os.path.join(slot, name), "w") as f:
+                f.write(value + "\n")
+
+
 def boot(environ: dict | None = None) -> dict:
     environ = pid1_environ() if environ is None else environ
     hw = state.read_json(state.HOST)
     if not hw:
         hw = hardware_from_environ(environ)
         state.write_json(state.HOST, hw)
+    _pci_sysfs(hw)
     os.makedirs(state.path("/run/ascend-sim"), exist_ok=True)
     with open(state.path(state.BOOT_ID), "w") as f:
         f.write(str(uuid.uuid4()) + "\n")

@@ -47,7 +47,11 @@ ROOT_USER = ("--full", "--install-for-all", "--quiet", "--install-username=root"
 
 
 def test_bare_host_shows_cards_only_through_pci(host):
+    (host / "sys/bus/pci/devices").mkdir(parents=True)
     power_on()
+    slot = host / "sys/bus/pci/devices/0000:c1:00.0"
+    assert [(slot / f).read_text() for f in ("class", "vendor", "device", "subsystem_vendor", "subsystem_device")] \
+        == ["0x120000\n", "0x19e5\n", "0xd802\n", "0x19e5\n", "0x3002\n"]
     assert state.loaded() == {}
     rc, text = npu_smi("info")
     assert rc == npusmi.RC_ERROR and text == npusmi.DCMI_INIT_FAILED + "\n"
