@@ -12,7 +12,7 @@ import pytest
 
 from ascend_sim import render
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+FIXTURES = pathlib.Path(__file__).parents[2] / "fixtures" / "reference"
 
 
 def fixture(name: str) -> str:

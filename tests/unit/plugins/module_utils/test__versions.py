@@ -1,0 +1,72 @@
+"""Release ordering and version files (ascend-tech-reference.md section 4.5)."""
+
+import pytest
+
+from ansible_collections.ascendops.llm.plugins.module_utils import _versions
+
+ORDERED = ["23.0.rc3", "23.0.rc3.3", "23.0.0", "24.1.rc2", "24.1.rc3", "24.1.0", "24.1.0.3", "25.0.rc1.1",
+           "25.3.rc1", "25.5.0", "25.5.0.b061", "26.0.RC1"]
+
+
+def test_driver_releases_sort_as_the_vendor_means():
+    assert sorted(reversed(ORDERED), key=_versions.release_key) == ORDERED
+
+
+@pytest.mark.parametrize("older,newer", [
+    ("24.1.rc2", "24.1.0"), ("24.1.0", "24.1.0.3"), ("8.0.RC3", "8.0.0"), ("8.0.0.beta1", "8.0.0"),
+    ("8.1.RC1.alpha001", "8.1.RC1"), ("2.1.RC1", "2.1.RC1.B152"), ("7.5.0.1.129", "7.7.0.1.231"),
+    ("25.5.0", "25.5.0.b061"), ("8.0.RC3", "8.1.RC1"),
+])
+def test_pairs(older, newer):
+    assert _versions.compare(older, newer) == -1 and _versions.compare(newer, older) == 1
+
+
+def test_case_insensitive():
+    assert _versions.same_release("26.0.RC1", "26.0.rc1") and _versions.same_release("8.2.RC1", "8.2.rc1")
+    assert not _versions.same_release("8.2.RC1", None)
+
+
+@pytest.mark.parametrize("bad", ["", "latest", "8.x", "V100R001C21"])
+def test_unrecognised(bad):
+    with pytest.raises(ValueError):
+        _versions.release_key(bad)
+
+
+DRIVER_INFO = """Version=25.0.rc1.1
+ascendhal_version=7.35.23
+Innerversion=V100R001C21SPC002B220
+compatible_version=[V100R001C17],[V100R001C18],[V100R001C19],[V100R001C20],[V100R001C21]
+compatible_version_fw=[7.0.0,7.7.99]
+package_version=25.0.rc1.1
+"""
+FIRMWARE_INFO = """Version=7.7.0.1.231
+firmware_version=1.0
+package_version=25.0.rc1.1
+compatible_version_drv=[23.0.0,23.0.0.],[24.0,24.0.],[24.1,24.1.],[25.0,25.0.]
+"""
+
+
+def test_version_files():
+    driver = _versions.parse_key_value(DRIVER_INFO)
+    assert _versions.driver_release(driver) == "25.0.rc1.1"
+    assert _versions.driver_release({"Version": "24.1.rc1"}) == "24.1.rc1"  # no package_version in 24.1.rc1
+    firmware = _versions.parse_key_value(FIRMWARE_INFO)
+    assert _versions.firmware_release(firmware) == "7.7.0.1.231"
+    assert _versions.parse_ranges(firmware["compatible_version_drv"]) == [
+        ("23.0.0", "23.0.0."), ("24.0", "24.0."), ("24.1", "24.1."), ("25.0", "25.0.")]
+    atb = _versions.parse_colon_value("    Ascend-cann-atb : 8.2.RC1\n    Ascend-cann-atb Version : 8.2.RC1.B150\n")
+    assert atb["Ascend-cann-atb"] == "8.2.RC1"
+
+
+@pytest.mark.parametrize("version,ranges,inside", [
+    ("7.7.0.1.231", "[7.0.0,7.7.99]", True),
+    ("7.8.0.6.201", "[7.0.0,7.7.99]", False),
+    ("6.4.0.1.100", "[7.0.0,7.7.99]", False),
+    ("24.1.rc2", "[23.0.0,23.0.0.],[24.0,24.0.],[24.1,24.1.],[25.0,25.0.]", True),
+    ("25.0.rc1.1", "[23.0.0,23.0.0.],[24.0,24.0.],[24.1,24.1.],[25.0,25.0.]", True),
+    ("25.2.0", "[23.0.0,23.0.0.],[24.0,24.0.],[24.1,24.1.],[25.0,25.0.]", False),
+    ("23.0.0.2", "[23.0.0,23.0.0.]", True),
+    ("8.5.1", "[7.0.0,8.9.9]", True),
+])
+def test_ranges(version, ranges, inside):
+    assert _versions.in_ranges(version, ranges) is inside
