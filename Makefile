@@ -19,11 +19,11 @@ COLLECTION_LINK := .collections/ansible_collections/ascendops/llm
 SANITY_ROOT := build/ansible_collections/ascendops/llm
 PIP_VERSION := 24.2
 
-.PHONY: help setup collection-link image lint yamllint ansible-lint sanity unit molecule test demo demo-clean clean
+.PHONY: help setup collection-link image lint yamllint ansible-lint sanity unit molecule test perf demo demo-clean clean
 
 help:
 	@grep -E '^#   make' $(MAKEFILE_LIST) | sed 's/^#   //'
-	@echo "  make setup | image | lint | sanity | unit | molecule [SCENARIOS=default] | demo-clean | clean"
+	@echo "  make setup | image | lint | sanity | unit | molecule [SCENARIOS=default] | perf | demo-clean | clean"
 
 $(BIN)/ansible-playbook: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ molecule: setup image
 
 test: lint sanity unit molecule
 	@echo "make test: lint, sanity, unit and molecule ($(SCENARIOS)) passed"
+
+# Benchmarks print numbers; they never pass or fail on speed. With the demo cluster up, they also time the module.
+perf: setup
+	python tests/perf/bench_npu_info.py $(if $(shell docker ps -q -f name=sim-a3-1),--host sim-a3-1 --host sim-a2-1)
 
 demo: setup image
 	ansible-playbook tests/sim/cluster.yml -i inventories/sim
