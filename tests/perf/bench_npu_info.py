@@ -41,7 +41,7 @@ def bench_gather():
     for profile in ("atlas-800i-a2", "atlas-300i-duo", "atlas-800i-a3"):
         with tempfile.TemporaryDirectory() as root:
             host = SimHost(pathlib.Path(root), profile, server_index=4)
-            best = min(timeit.repeat(lambda: host.gather(), number=5, repeat=3)) / 5
+            best = min(timeit.repeat(host.gather, number=5, repeat=3)) / 5
             host.calls.clear()
             facts = host.gather()
             print("  %-16s %2d chips  %6.1f ms  %2d npu-smi calls" % (profile, facts["chip_count"], best * 1e3,
@@ -59,9 +59,8 @@ def bench_hosts(hosts):
         out = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False).stdout
         elapsed = timeit.default_timer() - start
         result = json.loads(out.split("=>", 1)[1]) if "=>" in out else {}
-        print("  %-10s %5.2f s  %s npu-smi calls  source=%s" % (host, elapsed, result.get("npu_smi_calls", "?"),
-                                                               result.get("ansible_facts", {}).get("npu", {})
-                                                               .get("source")))
+        source = result.get("ansible_facts", {}).get("npu", {}).get("source")
+        print("  %-10s %5.2f s  %s npu-smi calls  source=%s" % (host, elapsed, result.get("npu_smi_calls", "?"), source))
 
 
 def main():
