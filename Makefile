@@ -19,7 +19,7 @@ COLLECTION_LINK := .collections/ansible_collections/ascendops/llm
 SANITY_ROOT := build/ansible_collections/ascendops/llm
 PIP_VERSION := 24.2
 
-.PHONY: help setup collection-link image lint yamllint ansible-lint sanity unit molecule test perf demo demo-clean clean
+.PHONY: help setup collection-link image sim-packages lint yamllint ansible-lint sanity unit molecule test perf demo demo-clean clean
 
 help:
 	@grep -E '^#   make' $(MAKEFILE_LIST) | sed 's/^#   //'
@@ -72,7 +72,12 @@ test: lint sanity unit molecule
 perf: setup
 	python tests/perf/bench_npu_info.py $(if $(shell docker ps -q -f name=sim-a3-1),--host sim-a3-1 --host sim-a2-1)
 
-demo: setup image
+SIM_PACKAGES := .cache/sim-packages
+sim-packages:
+	PYTHONPATH=tests/sim python -m ascend_sim.cli mkrepo --out $(SIM_PACKAGES) \
+		--package driver=24.1.rc3 --package firmware=7.5.0.1.129 >/dev/null
+
+demo: setup image sim-packages
 	ansible-playbook tests/sim/cluster.yml -i inventories/sim
 	ansible-playbook site.yml -i inventories/sim
 	ansible-playbook tests/sim/report.yml -i inventories/sim

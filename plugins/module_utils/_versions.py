@@ -100,3 +100,74 @@ def in_ranges(version: str, ranges) -> bool:
         if lower and upper:
             return True
     return False
+
+
+# --- package file names -------------------------------------------------------------------------------------------
+# One table for every Ascend package the collection installs, keyed by component and chip family. HDK names use
+# `x86-64`, CANN names `x86_64`; A3 HDK and pre-8.5 kernels carry an `Atlas-A3-` prefix; from CANN 8.5 the kernels
+# package is `<family>-ops`. Versions keep the vendor's case in generated names (HDK `rc`, CANN `RC`); matching
+# against files on disk ignores case.
+
+COMPONENTS = ("driver", "firmware", "toolkit", "kernels", "nnal", "mindie", "docker-runtime")
+HDK_COMPONENTS = ("driver", "firmware")
+_HDK_PREFIX = {"910b": "Ascend-hdk-910b", "310p": "Ascend-hdk-310p", "910_93": "Atlas-A3-hdk"}
+_OPS_TAG = {"910b": "910b", "310p": "310p", "910_93": "A3"}
+OPS_RENAME = "8.5.0"  # first CANN release whose kernels package is named <family>-ops
+
+
+def _arch(arch: str, hdk: bool) -> str:
+    arch = {"amd64": "x86_64", "arm64": "aarch64"}.get(arch, arch)
+    if arch not in ("x86_64", "aarch64"):
+        raise ValueError("unsupported architecture %r (x86_64 or aarch64)" % arch)
+    return arch.replace("_", "-") if hdk else arch
+
+
+def _cann_case(version: str) -> str:
+    return re.sub(r"(?i)\brc(\d)", r"RC\1", version)
+
+
+def package_file_name(component: str, family: str, version: str, arch: str) -> str:
+    """The vendor's file name of a package. Raises ValueError naming what is unknown."""
+    if component not in COMPONENTS:
+        raise ValueError("unknown package component %r (one of %s)" % (component, ", ".join(COMPONENTS)))
+    release_key(version)  # refuses a malformed version
+    if component in HDK_COMPONENTS:
+        if family not in _HDK_PREFIX:
+            raise ValueError("no HDK packages for chip family %r (one of %s)" % (family, ", ".join(_HDK_PREFIX)))
+        if component == "driver":
+            return "%s-npu-driver_%s_linux-%s.run" % (_HDK_PREFIX[family], version, _arch(arch, True))
+        return "%s-npu-firmware_%s.run" % (_HDK_PREFIX[family], version)
+    version, arch = _cann_case(version), _arch(arch, False)
+    if component == "toolkit":
+        return "Ascend-cann-toolkit_%s_linux-%s.run" % (version, arch)
+    if component == "nnal":
+        return "Ascend-cann-nnal_%s_linux-%s.run" % (version, arch)
+    if component == "mindie":
+        return "Ascend-mindie_%s_linux-%s.run" % (version, arch)
+    if component == "docker-runtime":
+        return "Ascend-docker-runtime_%s_linux-%s.run" % (version, arch)
+    if family not in _OPS_TAG:
+        raise ValueError("no CANN kernels for chip family %r (one of %s)" % (family, ", ".join(_OPS_TAG)))
+    if release_key(version) >= release_key(OPS_RENAME):
+        return "Ascend-cann-%s-ops_%s_linux-%s.run" % (_OPS_TAG[family], version, arch)
+    if family == "910_93":
+        return "Atlas-A3-cann-kernels_%s_linux-%s.run" % (version, arch)
+    return "Ascend-cann-kernels-%s_%s_linux-%s.run" % (family, version, arch)
+
+
+def match_file(names, wanted: str):
+    """The name among `names` equal to `wanted` ignoring case, or None (vendors and mirrors vary RC/rc)."""
+    for name in names:
+        if name.lower() == wanted.lower():
+            return name
+    return None
+
+
+def parse_sha256sums(text: str) -> dict:
+    """`sha256sum` output (`<hex>  <name>` or `<hex> *<name>`) -> {name: hex}."""
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^([0-9a-fA-F]{64})\s+\*?(.+?)\s*$", line)
+        if m:
+            out[m.group(2).rsplit("/", 1)[-1]] = m.group(1).lower()
+    return out

@@ -12,6 +12,8 @@
   ascend-sim mkpkg --component C --family F --version V [--arch A] --out DIR [--file-name N]
                    [--compat-fw RANGE] [--compat-drv RANGE]   (controller side) build a .run package
   ascend-sim sums DIR                                (controller side) write DIR/SHA256SUMS
+  ascend-sim mkrepo --out DIR [--package COMPONENT=VERSION ...] [--family F ...] [--arch A]
+                                                    (controller side) packages for every family, and SHA256SUMS
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     mk.add_argument("--compat-drv")
     sums = sub.add_parser("sums")
     sums.add_argument("dir")
+    repo = sub.add_parser("mkrepo")
+    repo.add_argument("--out", required=True)
+    repo.add_argument("--package", action="append", default=[], help="COMPONENT=VERSION")
+    repo.add_argument("--family", action="append", default=[])
+    repo.add_argument("--arch", default=platform.machine())
     return p
 
 
@@ -120,6 +127,12 @@ def main(argv=None) -> int:
                              args.compat_fw, args.compat_drv))
     elif args.cmd == "sums":
         print(pkgbuild.write_sums(args.dir))
+    elif args.cmd == "mkrepo":
+        wanted = [p.split("=", 1) for p in args.package] or [["driver", "24.1.rc3"], ["firmware", "7.5.0.1.129"]]
+        for component, version in wanted:
+            for family in args.family or ["910b", "310p", "910_93"]:
+                pkgbuild.build(component, family, version, args.arch, args.out)
+        print(pkgbuild.write_sums(args.out))
     return 0
 
 

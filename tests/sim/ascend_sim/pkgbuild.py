@@ -43,6 +43,7 @@ while [ $# -gt 0 ]; do
         --target) shift; target="$1" ;;
         --info) printf 'Identification: %s\nTarget directory: tmp\nUncompressed size: @SIZE@ KB\nCompression: gzip\n' "$label"; exit 0 ;;
         --list) payload | tar tzf -; exit 0 ;;
+        --tar) arg1="$2"; shift 2; payload | gzip -cd | tar "$arg1" - "$@"; exit $? ;;
         --help|-h) printf 'Makeself version 2.4.5\n  1) Getting help or info about %s :\n  %s --help   Print this message\n' "$0" "$0"; exit 0 ;;
         *) args="$args $1" ;;
     esac

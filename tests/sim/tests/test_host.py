@@ -250,6 +250,8 @@ def test_run_package_check_detects_corruption(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(installer.__file__)))
     version = subprocess.run(["sh", run, "--version", "--quiet"], capture_output=True, text=True, env=env, check=False)
     assert version.stdout == "24.1.rc3\n"
+    listing = subprocess.run(["sh", run, "--tar", "tf"], capture_output=True, text=True, check=True).stdout
+    assert sorted(listing.split()) == ["driver/version.info", "install.sh", "manifest.json"]
     with open(run, "r+b") as f:
         f.seek(-10, 2)
         f.write(b"corrupted!")

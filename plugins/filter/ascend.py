@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright: ascendops.llm contributors
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+# SPDX-License-Identifier: Apache-2.0
+"""Filters over Ascend release strings and package names, thin wrappers of module_utils/_versions.py."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.ascendops.llm.plugins.module_utils import _hdk, _versions
+
+
+def ascend_package_name(version, component, family, arch):
+    try:
+        return _versions.package_file_name(component, family, version, arch)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def ascend_version_compare(a, b):
+    try:
+        return _versions.compare(a, b)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def ascend_version_valid(version):
+    """Whether a string is a release the collection can compare (24.1.rc3, 7.5.0.1.129, 8.0.RC3)."""
+    try:
+        _versions.release_key(version)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def ascend_match_file(names, wanted):
+    return _versions.match_file(names, wanted)
+
+
+def ascend_sha256sums(text):
+    return _versions.parse_sha256sums(text)
+
+
+def ascend_in_ranges(version, ranges):
+    try:
+        return _versions.in_ranges(version, ranges)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def ascend_hdk_plan(npu, driver_target, firmware_target):
+    return _hdk.plan(npu, driver_target, firmware_target)
+
+
+def ascend_hdk_reboot_required(npu):
+    return _hdk.reboot_required(npu)
+
+
+def ascend_hdk_compat_problems(driver_package, firmware_package, driver_target, firmware_target):
+    try:
+        return _hdk.compat_problems(driver_package, firmware_package, driver_target, firmware_target)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "ascend_package_name": ascend_package_name,
+            "ascend_version_compare": ascend_version_compare,
+            "ascend_version_valid": ascend_version_valid,
+            "ascend_match_file": ascend_match_file,
+            "ascend_sha256sums": ascend_sha256sums,
+            "ascend_in_ranges": ascend_in_ranges,
+            "ascend_hdk_plan": ascend_hdk_plan,
+            "ascend_hdk_reboot_required": ascend_hdk_reboot_required,
+            "ascend_hdk_compat_problems": ascend_hdk_compat_problems,
+        }
