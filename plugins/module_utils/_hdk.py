@@ -22,11 +22,14 @@ def _same(a, b) -> bool:
 
 
 def plan(npu: dict, driver_target: str, firmware_target: str) -> dict:
-    """{"changes": components whose installed release is not the target, "order": the same in install order}."""
+    """{"changes": components whose installed release is not the target, "order": the same in install order,
+    "downgrades": the changes that go to an older release}."""
     targets = {"driver": driver_target, "firmware": firmware_target}
     changes = [c for c in ("driver", "firmware") if not _same(npu[c]["installed"], targets[c])]
     sequence = ("driver", "firmware") if npu["driver"]["installed"] is None else ("firmware", "driver")
-    return {"changes": changes, "order": [c for c in sequence if c in changes]}
+    downgrades = [c for c in changes
+                  if npu[c]["installed"] is not None and _versions.compare(targets[c], npu[c]["installed"]) < 0]
+    return {"changes": changes, "order": [c for c in sequence if c in changes], "downgrades": downgrades}
 
 
 def reboot_required(npu: dict) -> bool:

@@ -168,6 +168,9 @@ class Installer:
         if current and current == self.version and not self.ask_continue(current, self.prefix):
             return 0
         self.log("INFO", "driver install type: DKMS")
+        # The old driver goes first: from here until the end a failure leaves no version record at all.
+        if os.path.exists(self.p("driver/version.info")):
+            os.remove(self.p("driver/version.info"))
         fault = self.take_fault()
         for percent in (10, 30, 40, 90):
             if fault is not None and percent >= fault:
