@@ -171,14 +171,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ascendops.llm.plugins.module_utils import _ascend_package as pkg
 from ansible_collections.ascendops.llm.plugins.module_utils import _versions
-
-
-def _read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except (IOError, OSError):
-        return None
+from ansible_collections.ascendops.llm.plugins.module_utils._host import read_text
 
 
 def read_records(module, path):
@@ -191,7 +184,7 @@ def read_records(module, path):
         for base, dirs, names in os.walk(tmp):
             for name in names:
                 full = os.path.join(base, name)
-                files[os.path.relpath(full, tmp)] = _read(full) or ""
+                files[os.path.relpath(full, tmp)] = read_text(full) or ""
         return files
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -221,7 +214,7 @@ def main():
     result = {"changed": False, "component": component, "package": {"path": path}}
 
     def read_installed():
-        return pkg.installed_release(component, _read, p["install_path"], arch)
+        return pkg.installed_release(component, read_text, p["install_path"], arch)
 
     result["before"] = read_installed()
     if not os.path.isfile(path):
@@ -269,14 +262,14 @@ def main():
     rc, out, err = module.run_command(command)
     result.update(rc=rc, stdout_tail=pkg.tail(out + err))
     if not pkg.succeeded(component, rc):
-        result.update(changed=True, log_tail=pkg.tail(_read(p["log_path"]) or ""), after=read_installed())
+        result.update(changed=True, log_tail=pkg.tail(read_text(p["log_path"]) or ""), after=read_installed())
         last = " | ".join(result["stdout_tail"][-5:])
         module.fail_json(msg="The %s installer %s failed with rc %d (%s): %s. More in stdout_tail, and the tail of "
                              "%s in log_tail." % (component, os.path.basename(path), rc, " ".join(args), last,
                                                   p["log_path"]), **result)
     after = read_installed()
     if not _versions.same_release(after, release):
-        result.update(after=after, log_tail=pkg.tail(_read(p["log_path"]) or ""))
+        result.update(after=after, log_tail=pkg.tail(read_text(p["log_path"]) or ""))
         module.fail_json(msg="The %s installer exited %d but the installed release is %s, not %s."
                              % (component, rc, after, release), **result)
     module.exit_json(**result)

@@ -19,19 +19,8 @@ description:
   - Products without RoCE ports (Atlas 300I Duo and other 310P cards) return C(present=false).
 author:
   - ascendops.llm maintainers (@ascendops)
-attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is nothing to diff.
-  facts:
-    support: full
-    description: Sets C(ansible_facts) and nothing else.
-  idempotent:
-    support: full
-    description: Reads only.
+extends_documentation_fragment:
+  - ascendops.llm._attributes.info_module
 options:
   phy_ids:
     description:

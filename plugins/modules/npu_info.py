@@ -28,19 +28,8 @@ description:
     (a rank table for A3 cannot be built without them) and one chip-level C(-t board) call for the SoC name.
 author:
   - ascendops.llm maintainers (@ascendops)
-attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is nothing to diff.
-  facts:
-    support: full
-    description: Sets C(ansible_facts) and nothing else.
-  idempotent:
-    support: full
-    description: Reads only.
+extends_documentation_fragment:
+  - ascendops.llm._attributes.info_module
 options:
   npu_smi_path:
     description:
@@ -194,14 +183,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ascendops.llm.plugins.module_utils import _npu_info, _npu_smi, _pci
-
-
-def _read(path):
-    try:
-        with open(path) as f:
-            return f.read()
-    except (IOError, OSError):
-        return None
+from ansible_collections.ascendops.llm.plugins.module_utils._host import read_text
 
 
 class HostReader:
@@ -228,7 +210,7 @@ class HostReader:
         for slot_dir in glob.glob("/sys/bus/pci/devices/*"):
             files = {}
             for name in ("class", "vendor", "device", "subsystem_vendor", "subsystem_device"):
-                value = _read(os.path.join(slot_dir, name))
+                value = read_text(os.path.join(slot_dir, name))
                 if value is not None:
                     files[name] = value.strip()
             entries[os.path.basename(slot_dir)] = files
@@ -237,7 +219,7 @@ class HostReader:
     def install_path(self):
         if self.module.params["install_path"]:
             return self.module.params["install_path"]
-        info = _npu_info.parse_install_info(_read("/etc/ascend_install.info") or "")
+        info = _npu_info.parse_install_info(read_text("/etc/ascend_install.info") or "")
         return info.get("Driver_Install_Path_Param") or "/usr/local/Ascend"
 
     def device_nodes(self):
@@ -261,8 +243,8 @@ def main():
         module.fail_json(msg="Cannot read the PCI devices: %s" % exc)
     root = reader.install_path()
     installed = {
-        "driver": _read(os.path.join(root, "driver", "version.info")),
-        "firmware": _read(os.path.join(root, "firmware", "version.info")),
+        "driver": read_text(os.path.join(root, "driver", "version.info")),
+        "firmware": read_text(os.path.join(root, "firmware", "version.info")),
     }
     if not pci["present"] and reader.npu_smi is None:
         module.exit_json(changed=False, ansible_facts={"npu": _npu_info.absent_facts(installed)}, npu_smi_calls=0)

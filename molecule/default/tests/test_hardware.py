@@ -1,4 +1,4 @@
-"""The simulated hardware, seen from inside each host the way a bare Atlas server shows it."""
+"""After site.yml on bare simulated hosts: the hardware is what the profile says, and every stage that exists ran."""
 
 import json
 import os
@@ -24,11 +24,10 @@ def test_systemd_booted_the_simulator(host):
     assert len(host.file("/run/ascend-sim/boot_id").content_string.strip()) == 36
 
 
-def test_pci_shows_the_profile_cards_before_any_driver(host):
-    """pciutils is not preinstalled (the HDK role installs it); the local repository's lspci shows the cards."""
+def test_pci_shows_the_profile_cards(host):
+    """pciutils came from the image's local repository (the HDK role installs it); its lspci shows the cards."""
     device, subsystem, cards = EXPECTED[profile(host)][:3]
-    if not host.exists("lspci"):
-        host.check_output("apt-get install -y -q pciutils")
+    assert "ascendsim" in host.package("pciutils").version
     out = host.check_output("lspci -Dvmmn -d 19e5:")
     records = [r for r in out.split("\n\n") if r.strip()]
     assert len(records) == cards
@@ -57,10 +56,11 @@ def test_dmidecode_names_the_server(host):
     assert host.check_output("dmidecode -s system-product-name") == EXPECTED[profile(host)][4]
 
 
-def test_no_driver_yet(host):
-    assert not host.exists("npu-smi")
-    assert not host.file("/usr/local/Ascend/driver/version.info").exists
-    assert json.loads(host.check_output("ascend-sim show"))["loaded"] == {}
+def test_site_yml_left_the_driver_and_firmware_running(host):
+    dies = EXPECTED[profile(host)][3]
+    assert json.loads(host.check_output("ascend-sim show"))["loaded"]["driver"] == "24.1.rc3"
+    table = host.check_output("npu-smi info")
+    assert table.count("| OK ") == dies and "24.1.rc3" in table.splitlines()[1]
 
 
 def test_apt_reaches_only_the_local_repositories(host):

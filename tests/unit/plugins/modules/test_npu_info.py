@@ -47,7 +47,7 @@ def host(monkeypatch):
                         lambda self, name, required=False, opt_dirs=None: bins.get(name))
     files = {"/usr/local/Ascend/driver/version.info": "Version=25.2.0\npackage_version=25.2.0\n",
              "/usr/local/Ascend/firmware/version.info": "Version=7.8.0.6.201\n"}
-    monkeypatch.setattr(npu_info, "_read", files.get)
+    monkeypatch.setattr(npu_info, "read_text", files.get)
     monkeypatch.setattr(npu_info.HostReader, "device_nodes", lambda self: {"davinci%d" % n for n in range(8)})
     return {"outputs": outputs, "calls": calls, "bins": bins, "files": files}
 
