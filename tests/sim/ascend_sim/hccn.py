@@ -119,6 +119,18 @@ def main(argv: list, out=None) -> int:
     if item == "-link" and get:
         say("link status: %s" % ("DOWN" if link_down else "UP"))
         return 0
+    if item == "-link" and rest[:1] == ["-s"] and rest[1:] in (["up"], ["down"]):
+        faults = state.faults()
+        down = set(faults.get("link_down", []))
+        if rest[1] == "up":
+            down.discard(phy)
+        else:
+            down.add(phy)
+        faults["link_down"] = sorted(down)
+        state.write_json(state.FAULTS, faults)
+        _log("device %d link %s" % (phy, rest[1]))
+        say(OK_SET)
+        return 0
     if item == "-net_health" and get:
         if link_down:
             say("net health status: Fault")

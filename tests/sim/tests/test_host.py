@@ -206,6 +206,10 @@ def test_hccn_tool_reads_and_persists_hccn_conf(host, tmp_path):
     assert tool("-i", "0", "-net_health", "-g") == (0, "net health status: Success\n")
     assert tool("-i", "0", "-gateway", "-g") == (0, "default gateway:192.168.100.1, Iface:eth0\n")
     assert tool("-i", "9", "-ip", "-g") == (1, hccn.NOT_EXIST + "\n")
+    assert tool("-i", "2", "-link", "-s", "down") == (0, hccn.OK_SET + "\n")
+    assert tool("-i", "2", "-link", "-g") == (0, "link status: DOWN\n")
+    assert tool("-i", "2", "-net_health", "-g") == (0, "net health status: Fault\n")
+    assert tool("-i", "2", "-link", "-s", "up")[0] == 0 and tool("-i", "2", "-link", "-g")[1] == "link status: UP\n"
 
 
 def test_hccn_tool_unset_address(host, tmp_path):
