@@ -25,10 +25,10 @@ mirror() { # the Debian mirror this machine already uses, so the build needs no 
 }
 
 build_base() {
-    local tag=$1 work rootfs packages
+    local tag=$1 rootfs packages
     work=$(mktemp -d /tmp/ascend-sim-base.XXXXXX)
     rootfs=$work/rootfs
-    trap 'rm -rf "$work"' RETURN
+    trap 'rm -rf "$work"' EXIT  # also on a failure under `set -e`
     log "debootstrap bookworm into $rootfs (a few minutes)"
     debootstrap --variant=minbase --no-merged-usr \
         --include=systemd,systemd-sysv,dbus,python3,python3-apt,sudo,procps,iproute2,kmod,ca-certificates,iputils-ping,less \

@@ -82,9 +82,11 @@ EOF
 }
 
 build_sim() {
-    local base=$1 tag=$2 work ctr
+    local base=$1 tag=$2
     work=$(mktemp -d /tmp/ascend-sim-overlay.XXXXXX)
-    trap 'rm -rf "$work"; [ -n "${ctr:-}" ] && docker rm -f "$ctr" >/dev/null 2>&1 || true' RETURN
+    ctr=""
+    # EXIT, not RETURN: `set -e` leaves without returning, and the build container must not outlive a failure.
+    trap 'rm -rf "$work"; [ -z "$ctr" ] || docker rm -f "$ctr" >/dev/null 2>&1' EXIT
     mkdir -p "$work/root/opt/ascend-sim"
     cp -r "$here/image/." "$work/root/"
     rm -f "$work/root/usr/bin/lspci" "$work/root/usr/sbin/dmidecode" # shipped as packages instead
