@@ -16,8 +16,7 @@ import re
 
 from ansible_collections.ascendops.llm.plugins.module_utils import _versions
 
-HDK = ("driver", "firmware")
-CANN = ("toolkit", "kernels", "nnal", "mindie")
+HDK = ("driver", "firmware")  # changes take effect after a reboot
 INSTALL_LOG = "/var/log/ascend_seclog/ascend_install.log"
 RECORD_PATTERNS = ("*version.info", "*install.info", "*version.cfg")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -140,8 +139,9 @@ def succeeded(component: str, rc: int) -> bool:
     return rc == 0 or (component == "firmware" and rc == 2)
 
 
-def needs_reboot(component: str, changed: bool) -> bool:
-    return changed and component in HDK
+def needs_reboot(component: str) -> bool:
+    """Whether installing this component takes effect only after a reboot."""
+    return component in HDK
 
 
 def tail(text: str, lines: int = 20) -> list:

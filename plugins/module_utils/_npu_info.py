@@ -16,10 +16,6 @@ from ansible_collections.ascendops.llm.plugins.module_utils import _npu_smi, _pc
 HEALTHY = "OK"
 
 
-def parse_install_info(text: str) -> dict:
-    return _versions.parse_key_value(text)
-
-
 def _installed(installed: dict) -> tuple:
     driver = _versions.driver_release(_versions.parse_key_value(installed["driver"])) if installed.get("driver") \
         else None

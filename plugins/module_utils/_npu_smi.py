@@ -16,7 +16,6 @@ import re
 _BANNER = re.compile(r"^\|\s*npu-smi\s+(\S+)\s+Version:\s*(\S+)\s*\|\s*$")
 _BUS_ID = re.compile(r"^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-9A-Fa-f]+$")
 _NO_PROCESS = re.compile(r"^No running processes found in NPU\s+(\d+)\s*$")
-HEALTH_VALUES = ("OK", "Warning", "Alarm", "Critical", "NA", "UNKNOWN")
 
 
 class NpuSmiParseError(ValueError):
@@ -188,29 +187,8 @@ def parse_blocks(text: str) -> list:
     return blocks
 
 
-def parse_board(text: str) -> dict:
-    """`npu-smi info -t board -i N [-c C]`: one block."""
-    blocks = parse_blocks(text)
-    merged = {}
-    for block in blocks:
-        merged.update(block)
-    if "NPU ID" not in merged and "Chip ID" not in merged:
-        raise NpuSmiParseError("not the output of `npu-smi info -t board`: %s" % _excerpt(text))
-    return merged
-
-
-def parse_spod(text: str) -> dict:
-    """`npu-smi info -t spod-info -i N -c C` (A3): SDID, super pod size and id, server index, as integers."""
-    block = parse_board_like(text, ("SDID", "Super Pod ID", "Server Index"))
-    return {
-        "super_device_id": int(block["SDID"]),
-        "super_pod_size": int(block["Super Pod Size"]) if "Super Pod Size" in block else None,
-        "super_pod_id": int(block["Super Pod ID"]),
-        "server_index": int(block["Server Index"]),
-    }
-
-
-def parse_board_like(text: str, required: tuple) -> dict:
+def _fields(text: str, required: tuple) -> dict:
+    """All key/value lines of an output as one dict, refusing outputs that lack a required key."""
     merged = {}
     for block in parse_blocks(text):
         merged.update(block)
@@ -218,6 +196,22 @@ def parse_board_like(text: str, required: tuple) -> dict:
     if missing:
         raise NpuSmiParseError("npu-smi output lacks %s: %s" % (", ".join(missing), _excerpt(text)))
     return merged
+
+
+def parse_board(text: str) -> dict:
+    """`npu-smi info -t board -i N [-c C]`: the fields, as printed."""
+    return _fields(text, ("NPU ID",))
+
+
+def parse_spod(text: str) -> dict:
+    """`npu-smi info -t spod-info -i N -c C` (A3): SDID, super pod size and id, server index, as integers."""
+    block = _fields(text, ("SDID", "Super Pod ID", "Server Index"))
+    return {
+        "super_device_id": int(block["SDID"]),
+        "super_pod_size": int(block["Super Pod Size"]) if "Super Pod Size" in block else None,
+        "super_pod_id": int(block["Super Pod ID"]),
+        "server_index": int(block["Server Index"]),
+    }
 
 
 def parse_chip_blocks(text: str) -> dict:
@@ -233,7 +227,7 @@ def parse_chip_blocks(text: str) -> dict:
 
 def parse_health_chip(text: str) -> dict:
     """`npu-smi info -t health -i N -c C`: health and the error codes as a list of hex strings."""
-    block = parse_board_like(text, ("Health Status",))
+    block = _fields(text, ("Health Status",))
     codes = block.get("Error Code", "NA")
     return {
         "health": block["Health Status"],

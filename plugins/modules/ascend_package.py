@@ -238,7 +238,11 @@ def main():
     if p["version"] and not _versions.same_release(p["version"], release):
         module.fail_json(msg="The package %s carries %s %s, not the requested %s." % (path, component, release,
                                                                                       p["version"]), **result)
-    action = pkg.plan(component, result["before"], release, p["allow_downgrade"])
+    try:
+        action = pkg.plan(component, result["before"], release, p["allow_downgrade"])
+    except ValueError as exc:  # a record holding something that is not a release string
+        module.fail_json(msg="Cannot compare the installed %s %s with the package's %s: %s. Check the record files "
+                             "under %s." % (component, result["before"], release, exc, p["install_path"]), **result)
     if action == "refuse-downgrade":
         module.fail_json(msg="%s %s is installed and the package holds the older %s; set allow_downgrade to "
                              "install it anyway." % (component, result["before"], release), **result)
@@ -246,7 +250,7 @@ def main():
     if action == "none":
         result.update(after=result["before"], reboot_required=False)
         module.exit_json(**result)
-    result.update(changed=True, after=release, reboot_required=pkg.needs_reboot(component, True),
+    result.update(changed=True, after=release, reboot_required=pkg.needs_reboot(component),
                   diff={"before": {component: result["before"]}, "after": {component: release}})
     if module.check_mode:
         module.exit_json(**result)

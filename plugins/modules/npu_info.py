@@ -182,7 +182,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ascendops.llm.plugins.module_utils import _npu_info, _npu_smi, _pci
+from ansible_collections.ascendops.llm.plugins.module_utils import _npu_info, _npu_smi, _pci, _versions
 from ansible_collections.ascendops.llm.plugins.module_utils._host import read_text
 
 
@@ -219,7 +219,7 @@ class HostReader:
     def install_path(self):
         if self.module.params["install_path"]:
             return self.module.params["install_path"]
-        info = _npu_info.parse_install_info(read_text("/etc/ascend_install.info") or "")
+        info = _versions.parse_key_value(read_text("/etc/ascend_install.info") or "")
         return info.get("Driver_Install_Path_Param") or "/usr/local/Ascend"
 
     def device_nodes(self):

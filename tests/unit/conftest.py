@@ -7,4 +7,3 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / ".collections"))
 sys.path.insert(0, str(ROOT / "tests" / "sim"))
-REFERENCE = ROOT / "tests" / "fixtures" / "reference"

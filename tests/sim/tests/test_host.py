@@ -4,6 +4,7 @@ their real rules, loaded versus installed state across a reboot, npu-smi and hcc
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 
@@ -32,8 +33,8 @@ def install(tmp_path, component, version, family="910b", args=("--full", "--inst
     dest = tmp_path / ("x-" + os.path.basename(run))
     subprocess.run(["sh", run, "--noexec", "--extract=%s" % dest, "--quiet"], check=True)
     out = io.StringIO()
-    inst = installer.Installer(__import__("json").loads((dest / "manifest.json").read_text()) |
-                               {"payload_dir": str(dest)}, list(args), out)
+    manifest = json.loads((dest / "manifest.json").read_text())
+    inst = installer.Installer(dict(manifest, payload_dir=str(dest)), list(args), out)
     return inst.run(), out.getvalue()
 
 

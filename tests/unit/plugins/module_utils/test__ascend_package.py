@@ -106,7 +106,7 @@ def test_installer_flags():
     assert pkg.installer_args("toolkit", "upgrade", "/usr/local/Ascend", False) == [
         "--nox11", "--install", "--install-path=/usr/local/Ascend", "--quiet"]
     assert pkg.succeeded("firmware", 2) and not pkg.succeeded("driver", 2)
-    assert pkg.needs_reboot("driver", True) and not pkg.needs_reboot("toolkit", True)
+    assert pkg.needs_reboot("driver") and pkg.needs_reboot("firmware") and not pkg.needs_reboot("toolkit")
     assert pkg.tail("\x1b[32mok\x1b[0m\n" + "x\n" * 30, 3) == ["x", "x", "x"]
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pathlib
 import pytest
 
 from ansible_collections.ascendops.llm.plugins.module_utils import _npu_smi
-from conftest import REFERENCE
 
+REFERENCE = pathlib.Path(__file__).resolve().parents[3] / "fixtures" / "reference"
 A2_BUSES = ["0000:C1:00.0", "0000:C2:00.0", "0000:81:00.0", "0000:82:00.0",
             "0000:01:00.0", "0000:02:00.0", "0000:41:00.0", "0000:42:00.0"]
 KEYS = ("npu_id", "chip_id", "phy_id", "name", "health", "power_w", "temp_c", "bus_id", "aicore_pct", "hbm_used_mb",
@@ -153,6 +154,8 @@ def test_board_card_and_chip():
     chip = _npu_smi.parse_board(sample("board-910b-chip.txt"))
     assert (chip["Chip Type"], chip["Chip Name"], chip["Chip Position ID"], chip["Firmware Version"]) == \
         ("Ascend", "910B4", "0", "7.8.0.6.201")
+    with pytest.raises(_npu_smi.NpuSmiParseError, match="lacks NPU ID"):
+        _npu_smi.parse_board(sample("spod-info-a3.txt"))
 
 
 def test_card_level_blocks():

@@ -74,3 +74,9 @@ def test_corrupt_package_fails_the_integrity_check(driver, tmp_path, capsys):
         f.write(b"x" * 20)
     result = run({"path": driver, "component": "driver", "install_path": install_root(tmp_path)}, capsys)
     assert result["failed"] and "fails its makeself integrity check (--check, rc 2)" in result["msg"]
+
+
+def test_unreadable_installed_record_fails_with_a_message(driver, tmp_path, capsys):
+    root = install_root(tmp_path, "custom-build")
+    result = run({"path": driver, "component": "driver", "install_path": root}, capsys)
+    assert result["failed"] and "Cannot compare the installed driver custom-build" in result["msg"]

@@ -3,14 +3,15 @@ npu-smi with fail_on_error, unreadable output. The host side (commands, files) i
 
 from __future__ import annotations
 
+import pathlib
 import json
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ascendops.llm.plugins.modules import hccn_info, npu_info
-from conftest import REFERENCE
 
+REFERENCE = pathlib.Path(__file__).resolve().parents[3] / "fixtures" / "reference"
 A2_LSPCI = "".join("Slot:\t0000:%02x:00.0\nClass:\t1200\nVendor:\t19e5\nDevice:\td802\nSVendor:\t19e5\n"
                    "SDevice:\t3002\n\n" % bus for bus in (0xC1, 0xC2, 0x81, 0x82, 0x01, 0x02, 0x41, 0x42))
 
