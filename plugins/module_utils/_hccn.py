@@ -95,10 +95,15 @@ def query(run, phy: int) -> dict:
             "tls_enabled": parse_tls(get("-tls"))}
 
 
+def absent() -> dict:
+    """The `hccn` facts of a host without RoCE ports, or with neither hccn_tool nor hccn.conf."""
+    return {"present": False, "source": "none", "tls_consistent": True, "devices": [], "error": None}
+
+
 def gather(run, phys: list, conf: dict) -> dict:
     """The `hccn` facts: live values from hccn_tool when it answers for every die, else what hccn.conf says for
     every die (a mix would hide which values are live). `run` is None without hccn_tool."""
-    facts = {"present": True, "source": "hccn_tool", "tls_consistent": True, "devices": [], "error": None}
+    facts = dict(absent(), present=True, source="hccn_tool")
     if run is not None:
         try:
             facts["devices"] = [query(run, phy) for phy in phys]

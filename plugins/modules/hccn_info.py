@@ -116,9 +116,8 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    facts = {"present": False, "source": "none", "tls_consistent": True, "devices": [], "error": None}
     if p["chip_family"] == "310p":
-        module.exit_json(changed=False, ansible_facts={"hccn": facts})
+        module.exit_json(changed=False, ansible_facts={"hccn": _hccn.absent()})
     tool = p["hccn_tool_path"] or module.get_bin_path("hccn_tool") or (
         DEFAULT_TOOL if os.access(DEFAULT_TOOL, os.X_OK) else None)
     conf = {}
@@ -130,7 +129,7 @@ def main():
         nodes = [re.match(r".*/davinci(\d+)$", n) for n in glob.glob("/dev/davinci[0-9]*")]
         phys = sorted(int(m.group(1)) for m in nodes if m) or sorted(conf)
     if tool is None and not conf:
-        module.exit_json(changed=False, ansible_facts={"hccn": facts})
+        module.exit_json(changed=False, ansible_facts={"hccn": _hccn.absent()})
 
     def run(args):
         rc, out, err = module.run_command([tool] + args)
