@@ -75,7 +75,8 @@ perf: setup
 SIM_PACKAGES := .cache/sim-packages
 sim-packages:
 	PYTHONPATH=tests/sim python -m ascend_sim.cli mkrepo --out $(SIM_PACKAGES) \
-		--package driver=24.1.rc3 --package firmware=7.5.0.1.129 >/dev/null
+		--package driver=24.1.rc3 --package firmware=7.5.0.1.129 \
+		--package toolkit=8.2.RC1 --package kernels=8.2.RC1 --package nnal=8.2.RC1 >/dev/null
 
 demo: setup image sim-packages
 	ansible-playbook tests/sim/cluster.yml -i inventories/sim

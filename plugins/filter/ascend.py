@@ -2,13 +2,13 @@
 # Copyright: ascendops.llm contributors
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 # SPDX-License-Identifier: Apache-2.0
-"""Filters over Ascend release strings and package names, thin wrappers of module_utils/_versions.py."""
+"""Filters over Ascend release strings, package names and the roles' decisions: thin wrappers of module_utils."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.ascendops.llm.plugins.module_utils import _hdk, _versions
+from ansible_collections.ascendops.llm.plugins.module_utils import _cann, _hdk, _versions
 
 
 def ascend_package_name(version, component, family, arch):
@@ -64,6 +64,27 @@ def ascend_hdk_compat_problems(driver_package, firmware_package, driver_target, 
         raise AnsibleFilterError(str(exc))
 
 
+def ascend_cann_plan(cann, target, components):
+    return _cann.plan(cann, target, components)
+
+
+def ascend_cann_version_problems(cann, target, components, files):
+    return _cann.version_problems(cann, target, components, files)
+
+
+def ascend_cann_inner_compatible(compatible_version, driver_inner):
+    return _cann.inner_compatible(compatible_version, driver_inner)
+
+
+def ascend_cann_stale_versions(cann, target):
+    return _cann.stale_versions(cann, target)
+
+
+def ascend_env_diff(after, before):
+    """environment after sourcing | ascend_env_diff(environment before) -> what the sourcing set or changed."""
+    return _cann.environment_diff(before, after)
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -76,4 +97,9 @@ class FilterModule:
             "ascend_hdk_plan": ascend_hdk_plan,
             "ascend_hdk_reboot_required": ascend_hdk_reboot_required,
             "ascend_hdk_compat_problems": ascend_hdk_compat_problems,
+            "ascend_cann_plan": ascend_cann_plan,
+            "ascend_cann_version_problems": ascend_cann_version_problems,
+            "ascend_cann_inner_compatible": ascend_cann_inner_compatible,
+            "ascend_cann_stale_versions": ascend_cann_stale_versions,
+            "ascend_env_diff": ascend_env_diff,
         }

@@ -68,8 +68,9 @@ def installed_release(component: str, read, root: str, arch: str):
 
 
 def release_from_file_name(name: str):
-    """Ascend-hdk-910b-npu-driver_24.1.rc3_linux-aarch64.run -> 24.1.rc3; ...-npu-firmware_7.5.0.1.129.run -> 7.5...."""
-    m = re.search(r"_(\d+\.\d+[0-9A-Za-z.]*?)(?:_linux-[^_]+)?\.run$", name)
+    """Ascend-hdk-910b-npu-driver_24.1.rc3_linux-aarch64.run -> 24.1.rc3; ...-npu-firmware_7.5.0.1.129.run -> 7.5....;
+    Ascend-cann-toolkit_8.2.RC1_linux-x86_64.run -> 8.2.RC1; Ascend-cann-kernels-910b_7.0.0_linux.run -> 7.0.0."""
+    m = re.search(r"_(\d+\.\d+[0-9A-Za-z.]*?)(?:_linux(?:-(?:x86[-_]64|aarch64))?)?\.run$", name, re.I)
     return m.group(1) if m else None
 
 

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import platform
+
 
 def read_text(path):
     """The file's text, or None when it cannot be read (absent, a directory, no permission)."""
@@ -14,3 +16,9 @@ def read_text(path):
             return f.read()
     except (IOError, OSError):
         return None
+
+
+def machine_arch():
+    """The host's architecture as Ascend package and record names spell it (x86_64, aarch64)."""
+    machine = platform.machine()
+    return {"arm64": "aarch64", "amd64": "x86_64"}.get(machine, machine)

@@ -163,7 +163,6 @@ log_tail:
 """
 
 import os
-import platform
 import shutil
 import tempfile
 
@@ -171,7 +170,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ascendops.llm.plugins.module_utils import _ascend_package as pkg
 from ansible_collections.ascendops.llm.plugins.module_utils import _versions
-from ansible_collections.ascendops.llm.plugins.module_utils._host import read_text
+from ansible_collections.ascendops.llm.plugins.module_utils._host import machine_arch, read_text
 
 
 def read_records(module, path):
@@ -210,7 +209,7 @@ def main():
     )
     p = module.params
     component, path = p["component"], p["path"]
-    arch = p["arch"] or {"arm64": "aarch64", "amd64": "x86_64"}.get(platform.machine(), platform.machine())
+    arch = p["arch"] or machine_arch()
     result = {"changed": False, "component": component, "package": {"path": path}}
 
     def read_installed():

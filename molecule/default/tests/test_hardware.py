@@ -69,3 +69,11 @@ def test_apt_reaches_only_the_local_repositories(host):
     assert not host.file("/etc/apt/sources.list.d").listdir()
     assert "ascendsim" in host.check_output("apt-cache policy pciutils linux-headers-$(uname -r)")
     assert host.run("apt-get install --dry-run -q dkms gcc make net-tools").rc == 0
+
+
+def test_site_yml_left_cann_active_for_this_chip(host):
+    facts = host.ansible("ascendops.llm.cann_info", check=False)["ansible_facts"]["cann"]
+    npu = host.ansible("ascendops.llm.npu_info", check=False)["ansible_facts"]["npu"]
+    assert [facts[c]["version"] for c in ("toolkit", "kernels", "nnal")] == ["8.2.RC1"] * 3
+    assert facts["kernels"]["families"] == ["ascend" + npu["chip_family"]]
+    assert host.check_output("bash -lc 'echo $ASCEND_HOME_PATH'") == "/usr/local/Ascend/ascend-toolkit/latest"

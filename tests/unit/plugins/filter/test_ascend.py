@@ -27,3 +27,15 @@ def test_hdk_decisions():
     assert F["ascend_hdk_reboot_required"](npu) is False
     assert F["ascend_hdk_compat_problems"]({"compatible_fw": "[7.0.0,7.5.99]"}, {}, "24.1.rc3", "7.7.0.1.231") == \
         ["driver 24.1.rc3 accepts firmware [7.0.0,7.5.99] only, not 7.7.0.1.231"]
+
+
+def test_cann_decisions():
+    cann = {"toolkit": {"version": "8.2.RC1", "installed": [{"version": "8.1.RC1", "path": "/a/8.1.RC1"},
+                                                            {"version": "8.2.RC1", "path": "/a/8.2.RC1"}]},
+            "kernels": {"version": None}, "nnal": {"version": "8.2.RC1", "installed": []}}
+    assert F["ascend_cann_plan"](cann, "8.2.RC1", ["toolkit", "kernels", "nnal"]) == {"order": ["kernels"],
+                                                                                     "downgrades": []}
+    assert F["ascend_cann_version_problems"](cann, "8.2.RC1", ["nnal"], {}) == []
+    assert F["ascend_cann_inner_compatible"]("[V100R001C19]", "V100R001C19SPC001B215") is True
+    assert F["ascend_cann_stale_versions"](cann, "8.2.RC1") == ["/a/8.1.RC1"]
+    assert F["ascend_env_diff"]({"A": "1", "B": "2"}, {"A": "1"}) == {"B": "2"}

@@ -84,6 +84,11 @@ def test_package_records_and_file_names():
     assert pkg.release_from_file_name("Ascend-hdk-910b-npu-driver_24.1.rc3_linux-aarch64.run") == "24.1.rc3"
     assert pkg.release_from_file_name("Atlas-A3-hdk-npu-firmware_7.7.0.1.231.run") == "7.7.0.1.231"
     assert pkg.release_from_file_name("Ascend-cann-910b-ops_8.5.0_linux-aarch64.run") == "8.5.0"
+    assert pkg.release_from_file_name("Ascend-cann-toolkit_8.2.RC1_linux-x86_64.run") == "8.2.RC1"
+    assert pkg.release_from_file_name("Ascend-cann-kernels-310p_8.1.RC1_linux-x86_64.run") == "8.1.RC1"
+    assert pkg.release_from_file_name("Ascend-hdk-910b-npu-driver_25.0.rc1.1_linux-x86-64.run") == "25.0.rc1.1"
+    assert pkg.release_from_file_name("Ascend-cann-kernels-910b_7.0.0_linux.run") == "7.0.0"  # seed 003
+    assert pkg.release_from_file_name("Ascend-cann-toolkit.run") is None
 
 
 @pytest.mark.parametrize("installed,target,allow,action", [
