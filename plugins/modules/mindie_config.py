@@ -61,6 +61,8 @@ description:
     always, C(interNodeTLSEnabled) multi-node, C(interCommTLSEnabled) multi-node or C(inferMode=dmi)).
 author:
   - ascendops.llm maintainers (@ascendops)
+extends_documentation_fragment:
+  - ascendops.llm._mindie_file
 attributes:
   check_mode:
     support: full
@@ -191,20 +193,6 @@ options:
         they are container paths the host cannot see.
     type: bool
     default: true
-  owner:
-    description: Owner of the file (MindIE wants the user that runs it).
-    type: str
-  group:
-    description: Group of the file.
-    type: str
-  mode:
-    description: Mode of the file. MindIE refuses a config.json more open than 0640.
-    type: raw
-    default: "0640"
-  backup:
-    description: Keep a timestamped copy of the previous file.
-    type: bool
-    default: false
 notes:
   - Options apply to the first model entry (C(ModelParam[0]) / C(ModelConfig[0])); use O(overrides) for others.
 seealso:
