@@ -51,7 +51,7 @@ class ActionModule(ActionBase):
             servers = [_rank_table.server_from_facts(host, self._node_ip(host, task_vars), f["npu"], f["hccn"])
                        for host, f in facts]
             table = _rank_table.build_rank_table(
-                servers, _rank_table.version_for([f["npu"] for _, f in facts]) if version == "auto" else version)
+                servers, _rank_table.version_for([f[1]["npu"] for f in facts]) if version == "auto" else version)
         except ValueError as exc:
             raise AnsibleActionFail("%s: cannot build the rank table of group %s: %s"
                                     % (task_vars["inventory_hostname"], group_name, exc))

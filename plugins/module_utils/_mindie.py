@@ -363,7 +363,7 @@ def validate(config, schema: str, node_count=None) -> list:
     preempt = val("maxPreemptCount")
     if _int(preempt) and preempt > 0:
         for m, entry in enumerate(entries):
-            if not (_int(entry.get(key_path(schema, "cpuMemSize", m)[-1])) or 0) > 0:
+            if (_int(entry.get(key_path(schema, "cpuMemSize", m)[-1])) or 0) <= 0:
                 p.add("cpuMemSize", "must be > 0 when maxPreemptCount is > 0", "set cpu_mem_size", model=m)
     return p.items
 
@@ -479,7 +479,7 @@ def path_problems(config, schema: str, multi: bool, home: str, stat, listdir) ->
             problems.append({"key": key, "value": weights, "rule": "must be an existing directory",
                              "fix": "put the weights there, or set check_paths: false for a container path"})
             continue
-        mode, _, link = info
+        mode, link = info[0], info[2]
         if link:
             problems.append({"key": key, "value": weights, "rule": "must not be a symbolic link (MindIE refuses it)",
                              "fix": "point model_weight_path at the real directory"})

@@ -172,8 +172,8 @@ def validate_rank_table(table, consumer: str = "hccl") -> list:
                 if not _valid_ip(ip):
                     problems.append("%s device %s has device_ip %r, which is not an IP address" % (name, did, ip))
                 elif ip in device_ips:
-                    problems.append("%s device %s has device_ip %s, already used by %s" % (name, did, ip,
-                                                                                         device_ips[ip]))
+                    problems.append("%s device %s has device_ip %s, already used by %s"
+                                    % (name, did, ip, device_ips[ip]))
                 else:
                     device_ips[ip] = "%s device %s" % (name, did)
             if d.get("rank_id") != str(expected_rank):

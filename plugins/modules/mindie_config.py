@@ -18,7 +18,7 @@ description:
     (C(OtherParam), C(ModelDeployParam), C(ScheduleParam)) and the current one (C(ServerConfig),
     C(BackendConfig)). Keys it does not manage keep their values and their order. With no option given the file is
     not rewritten.
-  - "Options and the keys they set, as O(option) - RC1/RC2 key - current key (V(-): the schema has no such key):"
+  - "Options and the keys they set, as option - RC1/RC2 key - current key (V(-): the schema has no such key):"
   - O(model_name) - C(ModelDeployParam.ModelParam[0].modelName) - C(BackendConfig.ModelDeployConfig.ModelConfig[0].modelName)
   - O(model_weight_path) - C(ModelDeployParam.ModelParam[0].modelWeightPath) - C(BackendConfig.ModelDeployConfig.ModelConfig[0].modelWeightPath)
   - O(npu_device_ids) - C(ModelDeployParam.npuDeviceIds) - C(BackendConfig.npuDeviceIds)
@@ -326,9 +326,9 @@ def main():
             node_count=dict(type="int"),
             inter_node_tls_enabled=dict(type="bool"),
             max_seq_len=dict(type="int"),
-            max_input_token_len=dict(type="int"),
+            max_input_token_len=dict(type="int", no_log=False),
             max_iter_times=dict(type="int"),
-            max_prefill_tokens=dict(type="int"),
+            max_prefill_tokens=dict(type="int", no_log=False),
             max_batch_size=dict(type="int"),
             max_prefill_batch_size=dict(type="int"),
             npu_mem_size=dict(type="int"),

@@ -33,8 +33,8 @@ def test_cann_decisions():
     cann = {"toolkit": {"version": "8.2.RC1", "installed": [{"version": "8.1.RC1", "path": "/a/8.1.RC1"},
                                                             {"version": "8.2.RC1", "path": "/a/8.2.RC1"}]},
             "kernels": {"version": None}, "nnal": {"version": "8.2.RC1", "installed": []}}
-    assert F["ascend_cann_plan"](cann, "8.2.RC1", ["toolkit", "kernels", "nnal"]) == {"order": ["kernels"],
-                                                                                     "downgrades": []}
+    plan = F["ascend_cann_plan"](cann, "8.2.RC1", ["toolkit", "kernels", "nnal"])
+    assert plan == {"order": ["kernels"], "downgrades": []}
     assert F["ascend_cann_version_problems"](cann, "8.2.RC1", ["nnal"], {}) == []
     assert F["ascend_cann_inner_compatible"]("[V100R001C19]", "V100R001C19SPC001B215") is True
     assert F["ascend_cann_stale_versions"](cann, "8.2.RC1") == ["/a/8.1.RC1"]

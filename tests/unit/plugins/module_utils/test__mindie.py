@@ -99,6 +99,11 @@ EXPECTED_KEYS = {  # option -> (rc2 key path, current key path); the independent
 }
 
 
+def apply(config, options, overrides=None):
+    """The applied config alone (apply also returns the schema)."""
+    return _mindie.apply(config, options, overrides)[0]
+
+
 def lookup(config, dotted):
     node = config
     for part in dotted.replace("[", ".[").split("."):
@@ -111,11 +116,11 @@ def test_every_option_lands_at_its_key_in_each_schema(option, rc2, current):
     for schema, config in (("rc2", rc2), ("current", current)):
         expected = EXPECTED_KEYS[option][0 if schema == "rc2" else 1]
         if expected == "-":
-            with pytest.raises(_mindie.MindieConfigError, match="%s is not supported by the RC1/RC2 schema; use "
-                                                                 "overrides" % option):
+            message = "%s is not supported by the RC1/RC2 schema; use overrides" % option
+            with pytest.raises(_mindie.MindieConfigError, match=message):
                 _mindie.apply(config, {option: OPTION_VALUES[option]})
             continue
-        result, _ = _mindie.apply(config, {option: OPTION_VALUES[option]})
+        result = apply(config, {option: OPTION_VALUES[option]})
         assert lookup(result, expected) == OPTION_VALUES[option]
         # Nothing else moved: the same key paths in the same order (a key new to the file goes last in its object).
         before, after = keys_in_order(config), keys_in_order(result)
@@ -123,11 +128,11 @@ def test_every_option_lands_at_its_key_in_each_schema(option, rc2, current):
 
 
 def test_device_ids_set_instances_and_world_size(rc2, current):
-    result, _ = _mindie.apply(current, {"npu_device_ids": [0, 1, 2, 3]})
+    result = apply(current, {"npu_device_ids": [0, 1, 2, 3]})
     backend = result["BackendConfig"]
     assert backend["npuDeviceIds"] == [[0, 1, 2, 3]] and backend["modelInstanceNumber"] == 1
     assert backend["ModelDeployConfig"]["ModelConfig"][0]["worldSize"] == 4
-    result, _ = _mindie.apply(rc2, {"npu_device_ids": [[0, 1], [2, 3]], "world_size": 2})
+    result = apply(rc2, {"npu_device_ids": [[0, 1], [2, 3]], "world_size": 2})
     assert result["ModelDeployParam"]["npuDeviceIds"] == [[0, 1], [2, 3]]
     assert result["ModelDeployParam"]["modelInstanceNumber"] == 2
     with pytest.raises(_mindie.MindieConfigError, match="mixes numbers and lists"):
@@ -136,7 +141,7 @@ def test_device_ids_set_instances_and_world_size(rc2, current):
 
 def test_parallel_and_its_rc2_refusal(rc2, current):
     parallel = {"dp": 2, "tp": 8, "sp": None, "cp": 1, "moe_tp": 4, "moe_ep": 4}
-    result, _ = _mindie.apply(current, {"parallel": parallel})
+    result = apply(current, {"parallel": parallel})
     model = result["BackendConfig"]["ModelDeployConfig"]["ModelConfig"][0]
     assert {k: model[k] for k in ("dp", "tp", "cp", "moe_tp", "moe_ep", "sp")} == dict(parallel, sp=1)
     with pytest.raises(_mindie.MindieConfigError, match="^parallel is not supported by the RC1/RC2 schema"):
@@ -146,7 +151,7 @@ def test_parallel_and_its_rc2_refusal(rc2, current):
 def test_overrides_merge_in_the_files_own_keys_and_options_win(current):
     overrides = {"ServerConfig": {"tokenTimeout": 7200, "port": 3000},
                  "BackendConfig": {"ModelDeployConfig": {"ModelConfig": [{"models": {"deepseekv2": {"ep_level": 2}}}]}}}
-    result, _ = _mindie.apply(current, {"port": 4000}, overrides)
+    result = apply(current, {"port": 4000}, overrides)
     assert result["ServerConfig"]["tokenTimeout"] == 7200 and result["ServerConfig"]["port"] == 4000
     model = result["BackendConfig"]["ModelDeployConfig"]["ModelConfig"][0]
     assert model["models"]["deepseekv2"] == {"ep_level": 2, "kv_cache_options": {"enable_nz": True},

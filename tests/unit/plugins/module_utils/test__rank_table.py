@@ -10,8 +10,8 @@ import pathlib
 
 import pytest
 
-from ansible_collections.ascendops.llm.plugins.module_utils._rank_table import (build_rank_table, server_from_facts,
-                                                                           validate_rank_table, version_for)
+from ansible_collections.ascendops.llm.plugins.module_utils._rank_table import (
+    build_rank_table, server_from_facts, validate_rank_table, version_for)
 
 REFERENCE = pathlib.Path(__file__).resolve().parents[3] / "fixtures" / "reference"
 
@@ -220,7 +220,7 @@ def test_servers_from_facts_rebuild_the_reference_a3_table():
     facts = [a3_facts(0, 4), a3_facts(1, 5)]
     servers = [server_from_facts("a3-%d" % n, "10.10.0.%d" % (11 + n), npu, hccn) for n, (npu, hccn) in
                enumerate(facts)]
-    table = build_rank_table(servers, version_for([npu for npu, _ in facts]))
+    table = build_rank_table(servers, version_for([f[0] for f in facts]))
     expected = reference("rank-table-2x800i-a3.json")
     expected["super_pod_list"][0]["super_pod_id"] = "0"
     assert table == expected
