@@ -71,6 +71,7 @@ test: lint sanity unit molecule
 # Benchmarks print numbers; they never pass or fail on speed. With the demo cluster up, they also time the module.
 perf: setup
 	python tests/perf/bench_npu_info.py $(if $(shell docker ps -q -f name=sim-a3-1),--host sim-a3-1 --host sim-a2-1)
+	python tests/perf/bench_serving_config.py
 
 SIM_PACKAGES := .cache/sim-packages
 sim-packages:
