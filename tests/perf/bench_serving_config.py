@@ -50,18 +50,19 @@ def servers(count, dies, a3):
     return out
 
 
+def _table_run(data):
+    def run():
+        table = _rank_table.build_rank_table(data)
+        assert not _rank_table.validate_rank_table(table, "hccl")
+        return json.dumps(table, indent=4)
+    return run
+
+
 def bench_rank_tables():
     print("rank tables (build + validate)")
     for label, count, dies, a3 in (("2 x 800I A2", 2, 8, False), ("2 x 800I A3", 2, 16, True),
                                    ("32 x 800I A3 (512 ranks)", 32, 16, True)):
-        data = servers(count, dies, a3)
-
-        def run(data=data):
-            table = _rank_table.build_rank_table(data)
-            assert not _rank_table.validate_rank_table(table, "hccl")
-            return json.dumps(table, indent=4)
-
-        print("  %-26s %8.1f us" % (label, best(run, 20) * 1e6))
+        print("  %-26s %8.1f us" % (label, best(_table_run(servers(count, dies, a3)), 20) * 1e6))
 
 
 if __name__ == "__main__":
