@@ -187,12 +187,17 @@ def deep_merge(base, overrides):
     return copy.deepcopy(overrides)
 
 
+def _device_id(value):
+    """Device IDs as ints; templated inventories may hand them over as digit strings."""
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
+
 def device_lists(ids) -> list:
     """npu_device_ids as MindIE wants them: a list of lists, one per model instance."""
     if ids and all(isinstance(i, list) for i in ids):
-        return [list(i) for i in ids]
+        return [[_device_id(d) for d in i] for i in ids]
     if all(not isinstance(i, list) for i in ids):
-        return [list(ids)]
+        return [[_device_id(d) for d in ids]]
     raise MindieConfigError("npu_device_ids mixes numbers and lists; give a list of ints (one instance) or a list "
                             "of lists (one per instance)")
 

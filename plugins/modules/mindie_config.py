@@ -276,14 +276,18 @@ from ansible_collections.ascendops.llm.plugins.module_utils._host import read_te
 SETTINGS = list(_mindie.OPTIONS) + ["parallel"]
 
 
-def load(module, path, what):
+def load(module, path, what, lenient=False):
+    """The parsed file. With lenient (a base replaces it anyway), an unreadable or broken file is None."""
     text = read_text(path)
-    if text is None:
+    if text is None and not lenient:
         module.fail_json(msg="Cannot read the %s %s: it does not exist or is not readable." % (what, path))
     try:
-        return json.loads(text, object_pairs_hook=dict)
-    except ValueError as exc:
-        module.fail_json(msg="The %s %s is not valid JSON: %s." % (what, path, to_native(exc)))
+        return json.loads(text)
+    except (TypeError, ValueError) as exc:
+        if lenient:
+            return None
+        module.fail_json(msg="The %s %s is not valid JSON: %s; fix it, or give base to start again from a "
+                             "template." % (what, path, to_native(exc)))
 
 
 def stat_path(path):
@@ -354,7 +358,7 @@ def main():
     if not exists and not p["base"]:
         module.fail_json(msg="%s does not exist; give base (the config.json MindIE ships, or a template of "
                              "files/mindie/) to start from." % path)
-    current = load(module, path, "config file") if exists else None
+    current = load(module, path, "config file", lenient=bool(p["base"])) if exists else None
     start = load(module, p["base"], "base file") if p["base"] else current
     try:
         result, schema = _mindie.apply(start, {k: p[k] for k in SETTINGS}, p["overrides"])

@@ -67,3 +67,16 @@ def test_python_dependencies_from_the_distribution(host):
     for package in ("python3-numpy", "python3-sympy", "python3-decorator", "python3-psutil", "g++", "python3-dev"):
         assert host.package(package).is_installed, package
     assert host.run("/usr/bin/python3 -c 'import numpy, sympy, decorator, scipy, yaml, absl'").rc == 0
+
+
+def test_packages_staged_from_their_source(host):
+    """The A2 copied them from the controller; the Duo downloaded them from the mirror the A2 serves."""
+    arch = host.system_info.arch
+    staged = host.file("/var/cache/ascendops/packages/Ascend-cann-toolkit_8.5.0_linux-%s.run" % arch)
+    assert (staged.user, staged.mode) == ("root", 0o600)
+    if family(host) == "910b":
+        log = host.check_output("journalctl -u ascend-mirror --no-pager")
+        for name in ("Ascend-cann-toolkit_8.2.RC1", "Ascend-cann-kernels-310p_8.2.RC1", "Ascend-cann-310p-ops_8.5.0",
+                     "Ascend-cann-nnal_8.5.0"):
+            assert '"GET /ascend/%s_linux-%s.run HTTP/1.1" 200' % (name, arch) in log, name
+        assert '"GET /ascend/SHA256SUMS HTTP/1.1" 200' in log

@@ -135,6 +135,8 @@ def test_device_ids_set_instances_and_world_size(rc2, current):
     result = apply(rc2, {"npu_device_ids": [[0, 1], [2, 3]], "world_size": 2})
     assert result["ModelDeployParam"]["npuDeviceIds"] == [[0, 1], [2, 3]]
     assert result["ModelDeployParam"]["modelInstanceNumber"] == 2
+    result = apply(current, {"npu_device_ids": ["0", "1"]})
+    assert result["BackendConfig"]["npuDeviceIds"] == [[0, 1]]
     with pytest.raises(_mindie.MindieConfigError, match="mixes numbers and lists"):
         _mindie.apply(rc2, {"npu_device_ids": [0, [1]]})
 

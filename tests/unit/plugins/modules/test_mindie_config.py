@@ -133,4 +133,6 @@ def test_missing_file_without_base_and_bad_json(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text("{")
     result = run({"path": str(bad)}, capsys)
-    assert result["failed"] and "is not valid JSON" in result["msg"]
+    assert result["failed"] and "is not valid JSON" in result["msg"] and "give base" in result["msg"]
+    result = run({"path": str(bad), "base": str(TEMPLATES / "config-current.json")}, capsys)
+    assert result["changed"] and json.loads(bad.read_text())["ServerConfig"]["port"] == 1025
