@@ -109,17 +109,10 @@ def gather(root: str, arch: str) -> dict:
     }
 
 
-def _same(a, b) -> bool:
-    try:
-        return _versions.same_release(a, b)
-    except ValueError:
-        return False
-
-
 def plan(cann: dict, target: str, components: list) -> dict:
     """{"order": the components to install, toolkit -> kernels -> nnal, "downgrades": those going to an older
     release}. A component changes when its active release is not the target."""
-    order = [c for c in COMPONENTS if c in components and not _same(cann[c]["version"], target)]
+    order = [c for c in COMPONENTS if c in components and not _versions.same_release(cann[c]["version"], target)]
     downgrades = []
     for c in order:
         try:
@@ -137,7 +130,7 @@ def version_problems(cann: dict, target: str, components: list, files: dict) -> 
     problems = []
     for c in COMPONENTS:
         release = _ascend_package.release_from_file_name(files.get(c) or "")
-        if c in components and release and not _same(release, target):
+        if c in components and release and not _versions.same_release(release, target):
             problems.append("the %s package %s is release %s, not cann_version %s (the toolkit, kernels and NNAL "
                             "must be one release; set cann_%s_package to the %s package)"
                             % (c, files[c], release, target, c, target))
@@ -146,7 +139,7 @@ def version_problems(cann: dict, target: str, components: list, files: dict) -> 
         if installed is None:
             problems.append("kernels and NNAL need a toolkit and none is installed (add toolkit to "
                             "cann_components)")
-        elif not _same(installed, target):
+        elif not _versions.same_release(installed, target):
             problems.append("kernels and NNAL need toolkit %s but the active toolkit is %s (add toolkit to "
                             "cann_components)" % (target, installed))
     return problems
@@ -165,7 +158,7 @@ def stale_versions(cann: dict, target: str) -> list:
     """Directories of toolkit and NNAL releases other than the target (what removing old versions deletes)."""
     paths = []
     for c in ("toolkit", "nnal"):
-        paths += [i["path"] for i in cann[c]["installed"] if not _same(i["version"], target)]
+        paths += [i["path"] for i in cann[c]["installed"] if not _versions.same_release(i["version"], target)]
     return paths
 
 

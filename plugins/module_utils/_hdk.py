@@ -14,18 +14,11 @@ from __future__ import annotations
 from ansible_collections.ascendops.llm.plugins.module_utils import _versions
 
 
-def _same(a, b) -> bool:
-    try:
-        return _versions.same_release(a, b)
-    except ValueError:
-        return False
-
-
 def plan(npu: dict, driver_target: str, firmware_target: str) -> dict:
     """{"changes": components whose installed release is not the target, "order": the same in install order,
     "downgrades": the changes that go to an older release}."""
     targets = {"driver": driver_target, "firmware": firmware_target}
-    changes = [c for c in ("driver", "firmware") if not _same(npu[c]["installed"], targets[c])]
+    changes = [c for c in ("driver", "firmware") if not _versions.same_release(npu[c]["installed"], targets[c])]
     sequence = ("driver", "firmware") if npu["driver"]["installed"] is None else ("firmware", "driver")
     downgrades = [c for c in changes
                   if npu[c]["installed"] is not None and _versions.compare(targets[c], npu[c]["installed"]) < 0]
@@ -34,7 +27,7 @@ def plan(npu: dict, driver_target: str, firmware_target: str) -> dict:
 
 def reboot_required(npu: dict) -> bool:
     """A reboot is pending when an installed driver or firmware is not the one running."""
-    return any(npu[c]["installed"] is not None and not _same(npu[c]["installed"], npu[c]["loaded"])
+    return any(npu[c]["installed"] is not None and not _versions.same_release(npu[c]["installed"], npu[c]["loaded"])
                for c in ("driver", "firmware"))
 
 

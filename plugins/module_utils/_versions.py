@@ -45,7 +45,11 @@ def compare(a: str, b: str) -> int:
 
 
 def same_release(a, b) -> bool:
-    return a is not None and b is not None and compare(a, b) == 0
+    """Whether two strings name the same release; False when either is missing or not a release string."""
+    try:
+        return a is not None and b is not None and compare(a, b) == 0
+    except ValueError:
+        return False
 
 
 def parse_key_value(text: str) -> dict:

@@ -24,6 +24,7 @@ def test_pairs(older, newer):
 def test_case_insensitive():
     assert _versions.same_release("26.0.RC1", "26.0.rc1") and _versions.same_release("8.2.RC1", "8.2.rc1")
     assert not _versions.same_release("8.2.RC1", None)
+    assert not _versions.same_release("8.2.RC1", "newest") and not _versions.same_release("", "8.2.RC1")
 
 
 @pytest.mark.parametrize("bad", ["", "latest", "8.x", "V100R001C21"])
