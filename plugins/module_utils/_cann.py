@@ -19,7 +19,6 @@ from ansible_collections.ascendops.llm.plugins.module_utils import _ascend_packa
 from ansible_collections.ascendops.llm.plugins.module_utils._host import read_text
 
 COMPONENTS = ("toolkit", "kernels", "nnal")  # install order
-KERNEL_DIRS = {"910b": "ascend910b", "310p": "ascend310p", "910_93": "ascend910_93"}
 KERNEL_ROOT = os.path.join("opp", "built-in", "op_impl", "ai_core", "tbe", "kernel")
 # Variables a shell start-up sets for itself; they say nothing about the sourced scripts.
 _SHELL_NOISE = {"_", "SHLVL", "PWD", "OLDPWD"}

@@ -19,7 +19,6 @@ import json
 import re
 
 RC2, CURRENT = "rc2", "current"
-SCHEMA_NAMES = {RC2: "RC1/RC2", CURRENT: "current (1.0.RC3 and later)"}
 
 # Where each managed key lives, per schema (None: the schema has no such key). Keys under a model entry are in
 # MODEL_FIELDS; MODEL_LIST is where the list of model entries is.
