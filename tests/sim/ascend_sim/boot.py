@@ -1,17 +1,23 @@
 """What happens at power-on (ascend-sim-boot.service, before multi-user.target): the hardware appears, a new boot
-id is drawn, and the installed driver and the flashed firmware become the running ones. A container restart is the
-reboot, and it clears /run, so nothing loaded survives it.
+id is drawn, and the installed driver and the flashed firmware become the running ones; the loaded driver makes its
+device nodes. A container restart is the reboot, and it clears /run and /dev, so nothing loaded survives it.
 """
 
 from __future__ import annotations
 
+import grp
 import os
+import pwd
+import re
 import stat
 import uuid
 
 from . import catalog, pci, profiles, state
 
-DAVINCI_MAJOR = 236  # real hosts get a dynamic major; any character device will do for existence checks
+# Each driver module registers its character device with a dynamic major; these are fixed values from the range
+# the kernel hands out (234-254). /dev/davinciN takes the chip's physical id as its minor.
+DEVICE_MAJORS = {"davinci": 236, "davinci_manager": 237, "devmm_svm": 238, "hisi_hdc": 239}
+DRIVER_NODE = re.compile(r"^(davinci\d+|davinci_manager|devmm_svm|hisi_hdc)$")
 
 
 def hardware_from_environ(environ: dict) -> dict:
@@ -36,19 +42,41 @@ def pid1_environ() -> dict:
     return dict(i.decode().split("=", 1) for i in items if b"=" in i)
 
 
+def make_char_device(path: str, major: int, minor: int, mode: int, uid: int, gid: int) -> None:
+    """mknod needs CAP_MKNOD (root in the container); unit tests on a temporary root replace this function."""
+    os.mknod(path, stat.S_IFCHR | mode, os.makedev(major, minor))
+    os.chmod(path, mode)  # mknod applies the umask
+    os.chown(path, uid, gid)
+
+
+def _node_owner() -> tuple:
+    """The driver's boot script gives the nodes to the account the driver was installed for, mode 0660, or 0666
+    with --install-for-all (host_sys_init.sh); chown fails quietly there for a deleted account, leaving root."""
+    info = state.read_kv(state.INSTALL_INFO)
+    try:
+        uid = pwd.getpwnam(info.get("UserName", "HwHiAiUser")).pw_uid
+        gid = grp.getgrnam(info.get("UserGroup", "HwHiAiUser")).gr_gid
+    except KeyError:
+        uid = gid = 0
+    return uid, gid, 0o666 if info.get("Driver_Install_For_All") == "yes" else 0o660
+
+
+def _remove_device_nodes() -> None:
+    dev = state.path("/dev")
+    for name in os.listdir(dev) if os.path.isdir(dev) else ():
+        if DRIVER_NODE.match(name):
+            os.remove(os.path.join(dev, name))
+
+
 def _device_nodes(hw: dict) -> None:
-    names = ["davinci%d" % c["phy_id"] for card in hw["cards"] for c in card["chips"]]
-    names += ["davinci_manager", "devmm_svm", "hisi_hdc"]
+    """What the loaded driver creates: one node per chip (physical id) and the three management nodes."""
+    nodes = [("davinci%d" % c["phy_id"], DEVICE_MAJORS["davinci"], c["phy_id"])
+             for card in hw["cards"] for c in card["chips"]]
+    nodes += [(name, DEVICE_MAJORS[name], 0) for name in ("davinci_manager", "devmm_svm", "hisi_hdc")]
+    uid, gid, mode = _node_owner()
     os.makedirs(state.path("/dev"), exist_ok=True)
-    for minor, name in enumerate(names):
-        node = state.path("/dev/" + name)
-        if os.path.exists(node):
-            continue
-        try:
-            os.mknod(node, 0o660 | stat.S_IFCHR, os.makedev(DAVINCI_MAJOR, minor))
-        except OSError:  # no CAP_MKNOD: a plain file still tells "the driver created its device nodes"
-            open(node, "a").close()
-            os.chmod(node, 0o660)
+    for name, major, minor in nodes:
+        make_char_device(state.path("/dev/" + name), major, minor, mode, uid, gid)
 
 
 def _pci_sysfs(hw: dict) -> None:
@@ -98,6 +126,11 @@ def boot(environ: dict | None = None) -> dict:
         loaded["firmware"] = flashed.get("version", hw["factory_firmware"])
         loaded["firmware_drv_range"] = flashed.get(
             "drv", catalog.firmware_info(hw["factory_firmware"])["drv"])
+        if environ.get("ASCEND_SIM_DRIVER_PATCH"):  # a hot patch (sph001) the running driver reports on top
+            loaded["driver_patch"] = environ["ASCEND_SIM_DRIVER_PATCH"]
+    # A container restart brings a fresh /dev; a temporary root keeps its old one, so clear it the same way.
+    _remove_device_nodes()
+    if driver:
         _device_nodes(hw)
     state.write_json(state.LOADED, loaded)
     return loaded

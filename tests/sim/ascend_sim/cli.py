@@ -5,6 +5,7 @@
   ascend-sim fault chip --npu N --chip C --health Alarm [--code 80E18005 ...] [--info TEXT]
   ascend-sim fault installer --component driver [--percent 40]   the next install of it fails halfway
   ascend-sim fault link-down --phy N                 a RoCE port loses its link
+  ascend-sim fault bus-na --npu N [--chip C]         npu-smi shows the chip's Bus-Id as NA (as on edge boards)
   ascend-sim fault clear                             no faults
   ascend-sim hold --npu N --chip C --memory MB [--pid PID] [--name NAME]
                                                     a process holds NPU memory (a new `sleep` unless --pid)
@@ -47,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     inst.add_argument("--percent", type=int, default=40)
     link = fault.add_parser("link-down")
     link.add_argument("--phy", type=int, required=True)
+    bus_na = fault.add_parser("bus-na")
+    bus_na.add_argument("--npu", type=int, required=True)
+    bus_na.add_argument("--chip", type=int, default=0)
     fault.add_parser("clear")
     hold = sub.add_parser("hold")
     hold.add_argument("--npu", type=int, required=True)
@@ -95,6 +99,8 @@ def main(argv=None) -> int:
             faults.setdefault("installer_fail", {})[args.component] = args.percent
         elif args.kind == "link-down":
             faults.setdefault("link_down", []).append(args.phy)
+        elif args.kind == "bus-na":
+            faults.setdefault("bus_na", []).append("%d:%d" % (args.npu, args.chip))
         else:
             faults = {}
         state.write_json(state.FAULTS, faults)

@@ -1,9 +1,11 @@
 """The install logic inside the simulated `.run` packages (driver, firmware, CANN toolkit, kernels/ops, nnal).
 
-It enforces what the real installers enforce (ascend-tech-reference.md sections 4.1 to 4.6): root, the HwHiAiUser
-account, the tools and kernel build prerequisites of the driver, firmware only over an installed driver, kernels and
-nnal only over a toolkit of the same version (nnal with the toolkit's environment set), and it writes the real
-version and record files. A driver or firmware change takes effect only after a reboot.
+It enforces what the real installers enforce (ascend-tech-reference.md sections 4.1 to 4.6): root, the options each
+package knows, the CPU architecture and (HDK) the chip family it was built for, the HwHiAiUser account, the tools
+and kernel build prerequisites of the driver, firmware only over an installed driver, kernels and nnal only over a
+toolkit of the same version (nnal with the toolkit's environment set), `--upgrade` and `--uninstall` only over an
+installed package, and it writes (and `--uninstall` removes) the real version and record files. A driver or firmware
+change takes effect only after a reboot.
 
 Run from the extracted package directory, which holds manifest.json and the version records to install.
 """
@@ -23,6 +25,27 @@ from . import catalog, state
 TAGS = {"driver": "Driver", "firmware": "Firmware", "toolkit": "Toolkit", "kernels": "Kernels", "nnal": "NNAL"}
 DRIVER_TOOLS = ["which", "awk", "lspci", "ifconfig", "chattr", "lsattr", "ldconfig", "modprobe", "cksum"]
 
+# The options each installer script knows (section 4.1); the makeself header has consumed its own (--check, --nox11,
+# --noexec, --extract=, ...) and passes --quiet and everything else on. A trailing "=" marks an option with a value.
+_CANN_OPTIONS = {"install", "upgrade", "uninstall", "version", "quiet", "install-for-all", "install-path="}
+OPTIONS = {
+    "driver": {"full", "run", "devel", "docker", "upgrade", "uninstall", "version", "quiet", "force", "norebuild",
+               "install-for-all", "install-path=", "install-username=", "install-usergroup="},
+    "firmware": {"full", "upgrade", "uninstall", "version", "quiet"},
+    "toolkit": _CANN_OPTIONS,
+    "kernels": _CANN_OPTIONS,
+    "nnal": _CANN_OPTIONS,
+}
+# Driver options that only a fresh install takes (section 4.1 nests them under --full), in the driver script's words.
+_ACCOUNT_ONLY = "install-username and install-usergroup params need used with full/debug/run/docker/devel."
+INSTALL_ONLY = {"install-path": "install-path param need used with full/debug/run/docker/devel.",
+                "install-username": _ACCOUNT_ONLY, "install-usergroup": _ACCOUNT_ONLY}
+
+
+def host_arch() -> str:
+    """`uname -m` of the host the package runs on."""
+    return os.uname().machine
+
 
 class InstallError(Exception):
     pass
@@ -37,14 +60,25 @@ class Installer:
         self.tag = TAGS[self.component]
         self.opts = {}
         self.flags = set()
+        self.unrecognized = None
+        known = OPTIONS[self.component]
         for arg in args:
-            if arg.startswith("--") and "=" in arg:
-                key, value = arg[2:].split("=", 1)
+            if not arg.startswith("-"):
+                break  # like the vendor scripts, option parsing stops at the first operand
+            key, eq, value = arg[2:].partition("=") if arg.startswith("--") else (arg, "", "")
+            if key + eq not in known:
+                self.unrecognized = arg
+                break
+            if eq:
                 self.opts[key] = value
             else:
-                self.flags.add(arg.lstrip("-"))
+                self.flags.add(key)
         self.prefix = self.opts.get("install-path", state.ASCEND)
+        if self.component == "firmware":  # firmware takes no path: it goes beside the driver
+            self.prefix = state.read_kv(state.INSTALL_INFO).get("Driver_Install_Path_Param", state.ASCEND)
         self.quiet = "quiet" in self.flags
+        # the operation log's word; every other mode installs
+        self.action = next((mode for mode in ("upgrade", "uninstall") if mode in self.flags), "install")
 
     # -- logging, as the real installers print and log ------------------------------------------------------------
     def log(self, level: str, text: str) -> None:
@@ -106,6 +140,28 @@ class Installer:
             self.fail("ERR_NO:0x0093;ERR_DES:do not have root permission, operation failed, please use root "
                       "permission!")
 
+    def check_options(self):
+        if self.unrecognized is not None:
+            self.fail("ERR_NO:0x0004;ERR_DES: Unrecognized parameters: %s. Try './xxx.run --help' for more "
+                      "information." % self.unrecognized)
+        if self.component == "driver" and self.action == "upgrade":
+            for option in self.opts:  # every driver option with a value belongs to a fresh install
+                self.fail("ERR_NO:0x0004;ERR_DES:" + INSTALL_ONLY[option])
+
+    def check_target(self):
+        """A package for another CPU architecture or (HDK) another chip family refuses before touching anything."""
+        if self.component != "firmware" and self.m["arch"] != host_arch():  # firmware runs on the card, any CPU
+            if self.component == "driver":
+                self.fail("\033[31mArch mismatch, src package is %s, cur os is %s \033[0m"
+                          % (catalog.hdk_arch(self.m["arch"]), host_arch()))
+            self.fail("ERR_NO:0x0001;ERR_DES:The architecture of the run package is inconsistent with that of the "
+                      "current environment. ")
+        hw = state.read_json(state.HOST) or {}
+        # Only HDK packages probe the cards (lspci); CANN and its op kernels install on any host, images included.
+        if self.component in ("driver", "firmware") and self.action != "uninstall" and hw \
+                and hw["family"] != self.m["family"]:
+            self.fail("The current installation package and environment is not match, please check.")
+
     def ask_continue(self, installed: str, where: str) -> bool:
         self.log("INFO", "%s package has been installed on the path %s, the version is %s, and the version of this "
                          "package is %s, do you want to continue?  [y/n]" % (self.tag, where, installed, self.version))
@@ -116,7 +172,7 @@ class Installer:
 
     # -- entry -----------------------------------------------------------------------------------------------------
     def run(self) -> int:
-        if "version" in self.flags:
+        if "version" in self.flags and self.unrecognized is None:
             self.out.write("%s\n" % self.version)
             return 0
         try:
@@ -124,10 +180,12 @@ class Installer:
             self.log("INFO", "Start time: %s" % datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
             self.log("INFO", "LogFile: %s" % state.INSTALL_LOG)
             self.log("INFO", "OperationLogFile: %s" % state.OPERATION_LOG)
+            self.check_options()
+            self.check_target()
             rc = getattr(self, "do_" + self.component)()
         except InstallError as err:
             self.log("ERROR", str(err))
-            self.operation("install", "failed")
+            self.operation(self.action, "failed")
             return 1
         self.log("INFO", "End time: %s" % datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
         return rc
@@ -135,9 +193,11 @@ class Installer:
     # -- HDK ---------------------------------------------------------------------------------------------------------
     def do_driver(self) -> int:
         mode = self.mode(("full", "run", "devel", "docker", "upgrade", "uninstall"))
-        installed = state.read_kv(state.DRIVER_VERSION)
         if mode == "uninstall":
-            return self.uninstall_driver(installed)
+            return self.uninstall_driver()
+        installed = state.read_kv(state.DRIVER_VERSION)
+        if mode == "upgrade" and not installed:
+            self.fail("ERR_NO:0x0080;ERR_DES:Driver package is not installed, please use --full to install it")
         self.log("WARNING", "Do not power off or restart the system during the installation/upgrade")
         # An upgrade keeps the account the first install recorded; a first install defaults to HwHiAiUser.
         recorded = state.read_kv(state.INSTALL_INFO)
@@ -156,8 +216,6 @@ class Installer:
         missing = [t for t in DRIVER_TOOLS if not shutil.which(t)]
         if missing:
             self.fail("The list of missing tools: %s" % "".join(t + "," for t in missing))
-        if mode == "upgrade" and not installed:
-            self.fail("ERR_NO:0x0080;ERR_DES:Driver package is not installed, please use --full to install it")
         kernel = os.uname().release
         dkms_ready = all(shutil.which(t) for t in ("dkms", "gcc", "make")) and \
             os.path.exists(state.path("/lib/modules/%s/build" % kernel))
@@ -215,29 +273,41 @@ class Installer:
         state.write_kv(state.INSTALL_INFO, info)
         self.write("driver/version.info", self.record("driver/version.info"))  # written last: the install's proof
 
-    def uninstall_driver(self, installed: dict) -> int:
-        if not installed:
-            self.fail("Driver package is not installed")
+    def uninstall_driver(self) -> int:
+        """Everything the install wrote goes; the modules stay loaded (and the device nodes present) until a reboot.
+        An interrupted install, which recorded its path but no version, can be uninstalled too."""
+        info = state.read_kv(state.INSTALL_INFO)
+        if not info.get("Driver_Install_Path_Param"):
+            self.fail("ERR_NO:0x0080;ERR_DES:Driver package is not installed on this device, uninstall failed")
+        self.prefix = info["Driver_Install_Path_Param"]
         shutil.rmtree(self.p("driver"), ignore_errors=True)
         for f in ("/usr/local/bin/npu-smi", "/lib/davinci.conf"):
             if os.path.exists(state.path(f)):
                 os.remove(state.path(f))
         shutil.rmtree(state.path("/usr/local/dcmi"), ignore_errors=True)
-        info = {k: v for k, v in state.read_kv(state.INSTALL_INFO).items() if not k.startswith("Driver_")}
-        state.write_kv(state.INSTALL_INFO, info)
+        state.write_kv(state.INSTALL_INFO, {k: v for k, v in info.items() if not k.startswith("Driver_")})
         self.log("INFO", "Driver package uninstalled successfully! Reboot needed for uninstallation to take effect!")
         self.operation("uninstall", "success")
         return 0
 
     def do_firmware(self) -> int:
         mode = self.mode(("full", "upgrade", "uninstall"))
+        installed = os.path.exists(self.p("firmware/version.info"))
         if mode == "uninstall":
-            shutil.rmtree(self.p("firmware"), ignore_errors=True)
+            if not installed:
+                self.fail("ERR_NO:0x0080;ERR_DES:Firmware package is not installed on this device, uninstall failed")
+            # The cards keep the flashed firmware: only the package's files and records go.
+            shutil.rmtree(self.p("firmware"))
+            state.write_kv(state.INSTALL_INFO, {k: v for k, v in state.read_kv(state.INSTALL_INFO).items()
+                                                if not k.startswith("Firmware_")})
             self.log("INFO", "Firmware package uninstalled successfully! Uninstallation takes effect immediately.")
+            self.operation("uninstall", "success")
             return 0
         self.log("WARNING", "Do not power off or restart the system during the installation/upgrade")
         if not (state.read_kv(state.DRIVER_VERSION) and os.path.exists(self.p("driver/tools/upgrade-tool"))):
             self.fail("driver not installed, please install driver first")
+        if mode == "upgrade" and not installed:
+            self.fail("ERR_NO:0x0080;ERR_DES:Firmware package is not installed, please use --full to install it")
         flashed = (state.read_json(state.FLASH) or {}).get("version")
         chips = sum(len(card["chips"]) for card in state.host()["cards"])
         fault = self.take_fault()
@@ -259,7 +329,7 @@ class Installer:
         self.log("INFO", "The firmware of [%d] chips are successfully upgraded." % chips)
         self.log("INFO", "Firmware package installed successfully! Reboot now or after driver installation for the "
                          "installation/upgrade to take effect.")
-        self.operation("install", "success")
+        self.operation(self.action, "success")
         return 0
 
     # -- CANN ------------------------------------------------------------------------------------------------------
@@ -273,17 +343,37 @@ class Installer:
         info = "ascend-toolkit/latest/%s-linux/ascend_toolkit_install.info" % self.m["arch"]
         return state.read_kv(self.logical(info)).get("version")
 
+    def not_installed(self):
+        if self.action == "uninstall":
+            self.fail("ERR_NO:0x0080;ERR_DES:Runfile is not installed on %s, uninstall failed" % self.prefix)
+        self.fail("ERR_NO:0x0080;ERR_DES:Runfile is not installed in %s, upgrade failed" % self.prefix)
+
+    def drop_dangling(self, *links: str) -> None:
+        for link in map(self.p, links):
+            if os.path.islink(link) and not os.path.exists(link):
+                os.remove(link)
+
+    def uninstalled(self, name: str) -> int:
+        self.log("INFO", " %s uninstall success" % name)
+        self.operation("uninstall", "success")
+        return 0
+
     def do_toolkit(self) -> int:
-        self.mode(("install", "upgrade", "uninstall"))
+        mode = self.mode(("install", "upgrade", "uninstall"))
         vdir = self.toolkit_dir(self.version)
         arch_dir = "%s/%s-linux" % (vdir, self.m["arch"])
         info = os.path.join(self.p(arch_dir), "ascend_toolkit_install.info")
+        previous = self.installed_toolkit()
+        if mode == "uninstall":
+            return self.uninstall_toolkit(vdir, info)
+        if mode == "upgrade" and previous is None:
+            self.not_installed()
         if os.path.exists(info) and not self.ask_continue(self.version, self.p(vdir)):
             return 0
         fault = self.take_fault()
-        mode = 0o755 if "install-for-all" in self.flags else 0o750
-        self.write(arch_dir + "/lib64/libascendcl.so", "sim\n", mode)
-        self.write(vdir + "/runtime/lib64/libruntime.so", "sim\n", mode)
+        lib_mode = 0o755 if "install-for-all" in self.flags else 0o750
+        self.write(arch_dir + "/lib64/libascendcl.so", "sim\n", lib_mode)
+        self.write(vdir + "/runtime/lib64/libruntime.so", "sim\n", lib_mode)
         if fault is not None:
             self.fail("Ascend-cann-toolkit install failed, details in : %s" % state.INSTALL_LOG)
         env = (
@@ -311,9 +401,25 @@ class Installer:
             self.relink(self.p("ascend-toolkit/latest"), self.p(vdir))
         self.write("/etc/Ascend/ascend_cann_install.info",
                    "UserName=root\nUserGroup=root\nInstall_Path_Param=%s\n" % self.prefix, 0o644, absolute=True)
+        if self.action == "upgrade" and previous != self.version:  # an upgrade replaces the release it upgrades
+            shutil.rmtree(self.p(self.toolkit_dir(previous)), ignore_errors=True)
+            self.drop_dangling("cann")
         self.log("INFO", " Ascend-cann-toolkit install success")
-        self.operation("install", "success")
+        self.operation(self.action, "success")
         return 0
+
+    def uninstall_toolkit(self, vdir: str, info: str) -> int:
+        if not os.path.exists(info):
+            self.not_installed()
+        shutil.rmtree(self.p(vdir))
+        self.drop_dangling("ascend-toolkit/latest", "cann")
+        others = [d for d in os.listdir(self.p("ascend-toolkit")) if os.path.isdir(self.p("ascend-toolkit/" + d))]
+        if not others and not any(d.startswith("cann-") for d in os.listdir(self.p(""))):
+            # the last release takes the shared environment script and the CANN install record with it
+            shutil.rmtree(self.p("ascend-toolkit"))
+            if os.path.exists(state.path("/etc/Ascend/ascend_cann_install.info")):
+                os.remove(state.path("/etc/Ascend/ascend_cann_install.info"))
+        return self.uninstalled("Ascend-cann-toolkit")
 
     @staticmethod
     def relink(link: str, target: str) -> None:
@@ -335,25 +441,45 @@ class Installer:
         return self.toolkit_dir(toolkit)
 
     def do_kernels(self) -> int:
-        self.mode(("install", "upgrade", "uninstall"))
+        mode = self.mode(("install", "upgrade", "uninstall"))
+        kernel_dir = "opp/built-in/op_impl/ai_core/tbe/kernel/" + catalog.FAMILIES[self.m["family"]]["kernel_dir"]
+        if mode == "uninstall":
+            vdir = self.toolkit_dir(self.version)
+            if not os.path.exists(self.p(vdir + "/opp_kernel/version.info")):
+                self.not_installed()
+            shutil.rmtree(self.p(vdir + "/opp_kernel"))
+            shutil.rmtree(self.p("%s/%s" % (vdir, kernel_dir)), ignore_errors=True)
+            return self.uninstalled("Ascend-cann-kernels")
         vdir = self.require_toolkit(need_env=True)
         record = vdir + "/opp_kernel/version.info"
+        if mode == "upgrade" and not os.path.exists(self.p(record)):
+            self.not_installed()
         if os.path.exists(self.p(record)) and not self.ask_continue(self.version, self.p(vdir)):
             return 0
         fault = self.take_fault()
-        kdir = catalog.FAMILIES[self.m["family"]]["kernel_dir"]
-        self.write("%s/opp/built-in/op_impl/ai_core/tbe/kernel/%s/binary_info_config.json" % (vdir, kdir), "{}\n")
+        self.write("%s/%s/binary_info_config.json" % (vdir, kernel_dir), "{}\n")
         if fault is not None:
             self.fail("Ascend-cann-kernels install failed, details in : %s" % state.INSTALL_LOG)
         self.write(record, self.record("opp_kernel/version.info"))
         self.log("INFO", " Ascend-cann-kernels install success")
-        self.operation("install", "success")
+        self.operation(self.action, "success")
         return 0
 
     def do_nnal(self) -> int:
-        self.mode(("install", "upgrade", "uninstall"))
-        self.require_toolkit(need_env=True)
+        mode = self.mode(("install", "upgrade", "uninstall"))
         vdir = "nnal/atb/%s" % self.version
+        if mode == "uninstall":
+            if not os.path.exists(self.p(vdir + "/version.info")):
+                self.not_installed()
+            shutil.rmtree(self.p(vdir))
+            self.drop_dangling("nnal/atb/latest")
+            if not os.path.lexists(self.p("nnal/atb/latest")):  # no release left: the environment script goes
+                shutil.rmtree(self.p("nnal"))
+            return self.uninstalled("Ascend-cann-nnal")
+        self.require_toolkit(need_env=True)
+        previous = os.path.realpath(self.p("nnal/atb/latest"))
+        if mode == "upgrade" and not os.path.exists(previous):
+            self.not_installed()
         if os.path.exists(self.p(vdir + "/version.info")) and not self.ask_continue(self.version, self.p(vdir)):
             return 0
         fault = self.take_fault()
@@ -369,8 +495,10 @@ class Installer:
         self.write("nnal/atb/set_env.sh", env, 0o755)
         self.write(vdir + "/version.info", self.record("nnal/version.info"))
         self.relink(self.p("nnal/atb/latest"), self.p(vdir))
+        if mode == "upgrade" and previous != os.path.realpath(self.p(vdir)):  # the upgraded release goes
+            shutil.rmtree(previous)
         self.log("INFO", " Ascend-cann-nnal install success")
-        self.operation("install", "success")
+        self.operation(self.action, "success")
         return 0
 
 

@@ -30,6 +30,11 @@ def compatibility(loaded: dict) -> str:
     return "OK" if ok else "NOT SUPPORT"
 
 
+def software_version(loaded: dict) -> str:
+    """The running driver's version as npu-smi prints it: the release, plus the hot patch loaded on top if any."""
+    return ".".join(filter(None, (loaded["driver"], loaded.get("driver_patch"))))
+
+
 def _int(text: str):
     try:
         return int(text)
@@ -50,7 +55,8 @@ def main(argv: list, tool_version: str, out=None) -> int:
         out.write(DCMI_INIT_FAILED + "\n")
         return RC_ERROR
     hw = state.host()
-    view = state.live_view(hw, tool_version, loaded["driver"])
+    software = software_version(loaded)
+    view = state.live_view(hw, tool_version, software)
     args = argv[1:]
     if not args:
         info = state.read_kv(state.INSTALL_INFO)
@@ -77,12 +83,12 @@ def main(argv: list, tool_version: str, out=None) -> int:
     firmware = loaded.get("firmware", "")
     if kind == "board":
         if chip_id is None:
-            out.write(render.render_board_card(card, layout, loaded["driver"], firmware, compatibility(loaded)))
+            out.write(render.render_board_card(card, layout, software, firmware, compatibility(loaded)))
         else:
             chip = next(c for c in card["chips"] if c["chip_id"] == chip_id)
             out.write(render.render_board_chip(card, chip, layout, firmware))
     elif kind == "usages":
-        out.write(render.render_usages(card, layout, catalog.version_key(tool_version), chip_id))
+        out.write(render.render_usages(card, layout, tool_version, chip_id))
     elif kind == "health":
         out.write(render.render_health(card, chip_id))
     elif kind == "memory":

@@ -6,6 +6,8 @@ npu-smi prints for them, newlines included. Formats: ascend-tech-reference.md se
 
 from __future__ import annotations
 
+from . import catalog
+
 # --- the `npu-smi info` table ------------------------------------------------------------------------------------
 
 # 910B and A3 (910_93): 98 columns. 310P (300I Duo / Pro): 106 columns.
@@ -22,6 +24,7 @@ _TABLE = {
         "row2": "| %-26d| %s | %-11d %-5d/ %-10d %-5d/ %-13d |",
         "row2_a3": "| %-5d %-20d| %s | %-11d %-5d/ %-10d %-5d/ %-13d |",
         "bus_func": "%-2X",
+        "bus_na": "%-13s",
         "proc_head": "| NPU     Chip              | Process id    | Process name             | Process memory(MB)      |",
         "proc_row": "| %-7d %-18d| %-13d | %-24s | %-23d |",
     },
@@ -35,6 +38,7 @@ _TABLE = {
         "row1": "| %-7d %-22s| %-15s | %-12s %-17d %-6d/ %-13d |",
         "row2": "| %-7d %-22d| %s | %-12d %-5d/ %-32d |",
         "bus_func": "%-4X",
+        "bus_na": "%-15s",
         "proc_head": "| NPU     Chip                  | Process id      | Process name             | Process memory(MB)        |",
         "proc_row": "| %-7d %-22d| %-15d | %-24s | %-25d |",
     },
@@ -74,7 +78,8 @@ def render_info(view: dict) -> str:
                 out.append(t["cols"] if layout == "310p" else full)
             out.append(t["row1"] % (card["npu_id"], chip["name"], chip["health"], _power(chip["power"], layout),
                                     chip["temp"], chip["hugepages_used"], chip["hugepages_total"]))
-            bus = _bus(chip["bus_id"], t["bus_func"])
+            # edge boards have no PCIe address: NA keeps the field's width
+            bus = t["bus_na"] % "NA" if chip["bus_id"] == "NA" else _bus(chip["bus_id"], t["bus_func"])
             if layout == "310p":
                 out.append(t["row2"] % (chip["chip_id"], chip["logic_id"], bus, chip["aicore"],
                                         chip["mem_used"], chip["mem_total"]))
@@ -213,7 +218,7 @@ def _pct(used, total) -> int:
     return int(round(used * 100.0 / total)) if total else 0
 
 
-def usages_lines(chip: dict, layout: str, version_tuple: tuple) -> list:
+def usages_lines(chip: dict, layout: str, tool_version: str) -> list:
     if layout == "310p":
         return [
             kv("DDR Capacity(MB)", chip["mem_total"]),
@@ -240,7 +245,8 @@ def usages_lines(chip: dict, layout: str, version_tuple: tuple) -> list:
         kv("HBM Usage Rate(%)", _pct(chip["hbm_used"], chip["hbm_total"])),
         kv("Aicore Usage Rate(%)", chip["aicore"]),
     ]
-    newer = version_tuple >= (24, 1, 0)  # Aivector, NPU Utilization and Aicube arrived during 24.1
+    # Aivector, NPU Utilization and Aicube arrived during 24.1: from its final release on, here
+    newer = catalog.version_key(tool_version) >= catalog.version_key("24.1.0")
     if newer:
         lines.append(kv("Aivector Usage Rate(%)", chip["aicore"]))
     lines += [
@@ -254,12 +260,12 @@ def usages_lines(chip: dict, layout: str, version_tuple: tuple) -> list:
     return lines
 
 
-def render_usages(card: dict, layout: str, version_tuple: tuple, chip_id=None) -> str:
+def render_usages(card: dict, layout: str, tool_version: str, chip_id=None) -> str:
     """`npu-smi info -t usages -i N [-c C]`; with -c only the chip's fields are printed."""
     if chip_id is not None:
         chip = next(c for c in card["chips"] if c["chip_id"] == chip_id)
-        return _block(usages_lines(chip, layout, version_tuple))
-    return _card_blocks(card, None, lambda c: usages_lines(c, layout, version_tuple))
+        return _block(usages_lines(chip, layout, tool_version))
+    return _card_blocks(card, None, lambda c: usages_lines(c, layout, tool_version))
 
 
 def render_health(card: dict, chip_id=None) -> str:

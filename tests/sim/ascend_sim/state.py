@@ -113,7 +113,9 @@ def process_name(holder: dict) -> str:
 def live_view(hw: dict, tool_version: str, software_version: str) -> dict:
     """The hardware as npu-smi sees it now: faults and processes applied to the static profile."""
     layout = hw["family"]
-    chip_faults = faults().get("chips", {})
+    injected = faults()
+    chip_faults = injected.get("chips", {})
+    no_bus = injected.get("bus_na", [])
     procs = holders()
     cards = []
     processes = []
@@ -133,6 +135,7 @@ def live_view(hw: dict, tool_version: str, software_version: str) -> dict:
                 hugepages_used=0, hugepages_total=0,
                 hbm_used=chip["idle_hbm"] + used if chip["hbm_total"] else 0,
                 mem_used=chip["idle_mem"] + used if layout == "310p" else 0,
+                bus_id="NA" if key in no_bus else chip["bus_id"],
             )
             chips.append(view)
         cards.append(dict(card, chips=chips))

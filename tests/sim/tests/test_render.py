@@ -124,6 +124,20 @@ def test_300i_duo_real_sample_sparse_ids_shared_bus_106_columns():
     assert {len(line) for line in text.splitlines()} == {106}
 
 
+def test_bus_id_na_keeps_the_column_width():
+    rows = [(0, 0, 0, "910B4", "OK", 90.0, 40, "NA", 0, 2815), (1, 0, 1, "910B4", "OK", 90.0, 40, A2_BUSES[1], 0, 2815)]
+    text = render.render_info(wide_view("24.1.0", "910b", rows))
+    assert "| 0                         | NA            | 0           0    / 0          2815 / 65536         |" \
+        in text.splitlines()
+    assert {len(line) for line in text.splitlines()} == {98}
+    duo = duo_view()
+    duo["cards"][0]["chips"][1]["bus_id"] = "NA"
+    text = render.render_info(duo)
+    row = "| 1       1                     | NA              | 0            35270/ 43693                            |"
+    assert row in text.splitlines()
+    assert {len(line) for line in text.splitlines()} == {106}
+
+
 def test_incomplete_install_warning_follows_the_table():
     view = duo_view()
     view["incomplete_install"] = True
@@ -175,12 +189,15 @@ def test_board_chip_910b():
 
 
 def test_usages_910b_newer_driver():
-    assert render.render_usages(BOARD_910B, "910b", (25, 5, 1)) == fixture("usages-910b.txt")
+    assert render.render_usages(BOARD_910B, "910b", "25.5.1") == fixture("usages-910b.txt")
 
 
-def test_usages_23x_has_no_aivector_lines():
-    text = render.render_usages(BOARD_910B, "910b", (23, 0, -1, 3, 3))
-    assert "Aivector" not in text and "NPU Utilization" not in text and "HBM Capacity(MB)" in text
+@pytest.mark.parametrize("version,extended", [("23.0.rc3.3", False), ("24.1.rc3", False), ("24.1.0", True),
+                                              ("25.0.rc1.2", True)])
+def test_usages_lines_follow_the_npu_smi_release(version, extended):
+    text = render.render_usages(BOARD_910B, "910b", version)
+    assert ("Aivector" in text) == ("NPU Utilization" in text) == ("Aicube" in text) == extended
+    assert "HBM Capacity(MB)" in text
 
 
 def test_health_card_and_chip():
