@@ -7,8 +7,9 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.ascendops.llm.plugins.module_utils import _cann, _hdk, _versions
+from ansible_collections.ascendops.llm.plugins.module_utils import _cann, _chips, _hdk, _host, _versions
 
 
 def ascend_package_name(version, component, family, arch):
@@ -18,11 +19,6 @@ def ascend_package_name(version, component, family, arch):
         raise AnsibleFilterError(str(exc))
 
 
-def ascend_version_compare(a, b):
-    try:
-        return _versions.compare(a, b)
-    except ValueError as exc:
-        raise AnsibleFilterError(str(exc))
 
 
 def ascend_version_valid(version):
@@ -34,38 +30,45 @@ def ascend_version_valid(version):
         return False
 
 
-def ascend_match_file(names, wanted):
-    return _versions.match_file(names, wanted)
 
 
-def ascend_sha256sums(text):
-    return _versions.parse_sha256sums(text)
 
 
-def ascend_in_ranges(version, ranges):
+
+
+def ascend_chip(family):
+    """A chip family's row of the chip table (`_chips`): PCI device, products, SoC, bf16, package names, RoCE..."""
     try:
-        return _versions.in_ranges(version, ranges)
+        return _chips.row(family)
     except ValueError as exc:
         raise AnsibleFilterError(str(exc))
 
 
-def ascend_hdk_plan(npu, driver_target, firmware_target):
-    return _hdk.plan(npu, driver_target, firmware_target)
+def ascend_chip_supported(family):
+    """Whether the collection's roles install and serve a chip family (false for none and unknown families)."""
+    return _chips.supported(family)
+
+
+def ascend_arch(arch):
+    """x86_64 or aarch64 for any spelling of them (amd64, arm64); an error naming any other architecture."""
+    try:
+        return _host.normalize_arch(arch)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def ascend_hdk_plan(npu, driver_target, firmware_target, allow_downgrade=False):
+    return _hdk.plan(npu, driver_target, firmware_target, boolean(allow_downgrade, strict=False))
 
 
 def ascend_hdk_reboot_required(npu):
     return _hdk.reboot_required(npu)
 
 
-def ascend_hdk_compat_problems(driver_package, firmware_package, driver_target, firmware_target):
-    try:
-        return _hdk.compat_problems(driver_package, firmware_package, driver_target, firmware_target)
-    except ValueError as exc:
-        raise AnsibleFilterError(str(exc))
 
 
-def ascend_cann_plan(cann, target, components):
-    return _cann.plan(cann, target, components)
+def ascend_cann_plan(cann, target, components, allow_downgrade=False):
+    return _cann.plan(cann, target, components, boolean(allow_downgrade, strict=False))
 
 
 def ascend_cann_version_problems(cann, target, components, files):
@@ -89,14 +92,13 @@ class FilterModule:
     def filters(self):
         return {
             "ascend_package_name": ascend_package_name,
-            "ascend_version_compare": ascend_version_compare,
             "ascend_version_valid": ascend_version_valid,
-            "ascend_match_file": ascend_match_file,
-            "ascend_sha256sums": ascend_sha256sums,
-            "ascend_in_ranges": ascend_in_ranges,
+            "ascend_same_base": _versions.same_base,
+            "ascend_chip": ascend_chip,
+            "ascend_chip_supported": ascend_chip_supported,
+            "ascend_arch": ascend_arch,
             "ascend_hdk_plan": ascend_hdk_plan,
             "ascend_hdk_reboot_required": ascend_hdk_reboot_required,
-            "ascend_hdk_compat_problems": ascend_hdk_compat_problems,
             "ascend_cann_plan": ascend_cann_plan,
             "ascend_cann_version_problems": ascend_cann_version_problems,
             "ascend_cann_inner_compatible": ascend_cann_inner_compatible,

@@ -108,18 +108,20 @@ def gather(root: str, arch: str) -> dict:
     }
 
 
-def plan(cann: dict, target: str, components: list) -> dict:
-    """{"order": the components to install, toolkit -> kernels -> nnal, "downgrades": those going to an older
-    release}. A component changes when its active release is not the target."""
-    order = [c for c in COMPONENTS if c in components and not _versions.same_release(cann[c]["version"], target)]
-    downgrades = []
-    for c in order:
-        try:
-            if cann[c]["version"] is not None and _versions.compare(target, cann[c]["version"]) < 0:
-                downgrades.append(c)
-        except ValueError:
-            pass
-    return {"order": order, "downgrades": downgrades}
+def plan(cann: dict, target: str, components: list, allow_downgrade: bool = False) -> dict:
+    """The `_versions.plan` result of each component asked for in "plans", and from them: "order", the components
+    to install, toolkit -> kernels -> nnal (a component changes when its active release is not the target);
+    "downgrades", those going to an older release (allowed or refused); "refusals", the reasons of every refusal (a
+    downgrade without `cann_allow_downgrade`, an active record or a target that is not a release string). The role
+    must stop when "refusals" is not empty. Never raises, whatever the releases."""
+    plans = {c: _versions.plan(c, cann[c]["version"], target, allow_downgrade, "cann_allow_downgrade")
+             for c in COMPONENTS if c in components}
+    return {
+        "plans": plans,
+        "order": [c for c in plans if plans[c]["action"] not in ("none", "refuse")],
+        "downgrades": [c for c in plans if _versions.older(target, plans[c]["installed"])],
+        "refusals": [p["reason"] for p in plans.values() if p["action"] == "refuse"],
+    }
 
 
 def version_problems(cann: dict, target: str, components: list, files: dict) -> list:

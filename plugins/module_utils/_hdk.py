@@ -13,31 +13,32 @@ from __future__ import annotations
 
 from ansible_collections.ascendops.llm.plugins.module_utils import _versions
 
+COMPONENTS = ("driver", "firmware")
 
-def plan(npu: dict, driver_target: str, firmware_target: str) -> dict:
-    """{"changes": components whose installed release is not the target, "order": the same in install order,
-    "downgrades": the changes that go to an older release}."""
+
+def plan(npu: dict, driver_target: str, firmware_target: str, allow_downgrade: bool = False) -> dict:
+    """The driver's and firmware's `_versions.plan` results in "plans", and from them: "changes", the components
+    whose installed release is not the target (refused ones included); "order", those to install, in install order;
+    "downgrades", the changes to an older release (allowed or refused); "refusals", the reasons of every refusal (a
+    downgrade without `hdk_allow_downgrade`, an installed record or a target that is not a release string). The
+    role must stop when "refusals" is not empty. Never raises, whatever the releases."""
     targets = {"driver": driver_target, "firmware": firmware_target}
-    changes = [c for c in ("driver", "firmware") if not _versions.same_release(npu[c]["installed"], targets[c])]
+    plans = {c: _versions.plan(c, npu[c]["installed"], targets[c], allow_downgrade, "hdk_allow_downgrade")
+             for c in COMPONENTS}
+    changes = [c for c in COMPONENTS if plans[c]["action"] != "none"]
     sequence = ("driver", "firmware") if npu["driver"]["installed"] is None else ("firmware", "driver")
-    downgrades = [c for c in changes
-                  if npu[c]["installed"] is not None and _versions.compare(targets[c], npu[c]["installed"]) < 0]
-    return {"changes": changes, "order": [c for c in sequence if c in changes], "downgrades": downgrades}
+    return {
+        "plans": plans,
+        "changes": changes,
+        "order": [c for c in sequence if c in changes and plans[c]["action"] != "refuse"],
+        "downgrades": [c for c in changes if _versions.older(targets[c], npu[c]["installed"])],
+        "refusals": [plans[c]["reason"] for c in changes if plans[c]["action"] == "refuse"],
+    }
 
 
 def reboot_required(npu: dict) -> bool:
-    """A reboot is pending when an installed driver or firmware is not the one running."""
-    return any(npu[c]["installed"] is not None and not _versions.same_release(npu[c]["installed"], npu[c]["loaded"])
-               for c in ("driver", "firmware"))
+    """A reboot is pending when an installed driver or firmware is not the one running. A running release that is
+    the installed one plus a hot patch or a build tag is the installed one (`_versions.same_base`). Never raises."""
+    return any((npu.get(c) or {}).get("installed") is not None
+               and not _versions.same_base(npu[c]["installed"], npu[c].get("loaded")) for c in COMPONENTS)
 
-
-def compat_problems(driver_package: dict, firmware_package: dict, driver_target: str, firmware_target: str) -> list:
-    """Why a driver and a firmware release may not run together, from the ranges their packages record."""
-    problems = []
-    fw_range = driver_package.get("compatible_fw")
-    if fw_range and not _versions.in_ranges(firmware_target, fw_range):
-        problems.append("driver %s accepts firmware %s only, not %s" % (driver_target, fw_range, firmware_target))
-    drv_range = firmware_package.get("compatible_drv")
-    if drv_range and not _versions.in_ranges(driver_target, drv_range):
-        problems.append("firmware %s runs with drivers %s only, not %s" % (firmware_target, drv_range, driver_target))
-    return problems

@@ -18,7 +18,19 @@ def read_text(path):
         return None
 
 
-def machine_arch():
-    """The host's architecture as Ascend package and record names spell it (x86_64, aarch64)."""
-    machine = platform.machine()
-    return {"arm64": "aarch64", "amd64": "x86_64"}.get(machine, machine)
+# CPU architecture aliases -> the spelling of Ascend package and record names (`uname -m`, Go/Debian names)
+ARCHES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
+
+
+def normalize_arch(value) -> str:
+    """x86_64 or aarch64 for any spelling of them; ValueError naming any other architecture."""
+    try:
+        return ARCHES[str(value).strip().lower()]
+    except KeyError:
+        raise ValueError("unsupported CPU architecture %r: Ascend packages exist for x86_64 (amd64) and aarch64 "
+                         "(arm64) only" % value)
+
+
+def machine_arch() -> str:
+    """The host's architecture as Ascend package and record names spell it; ValueError on any other."""
+    return normalize_arch(platform.machine())

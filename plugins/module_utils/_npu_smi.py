@@ -53,13 +53,57 @@ def _power(token: str, line: str):
         raise NpuSmiParseError("unexpected power value %r in npu-smi line: %s" % (token, line.strip()))
 
 
+def _chip_row1(cells: list, line: str) -> dict:
+    ids = cells[0].split(None, 1)
+    numbers = _numbers(cells[2])
+    if len(ids) != 2 or len(numbers) != 4:
+        raise NpuSmiParseError("unexpected npu-smi table row: %s" % line)
+    return {
+        "npu_id": _int(ids[0], "NPU id", line),
+        "name": ids[1],
+        "health": cells[1],
+        "power_w": _power(numbers[0], line),
+        "temp_c": _int(numbers[1], "temperature", line),
+        "hugepages_used": _int(numbers[2], "hugepages", line),
+        "hugepages_total": _int(numbers[3], "hugepages", line),
+    }
+
+
+def _chip_row2(cells: list, line: str, second_id) -> dict:
+    ids = cells[0].split()
+    numbers = _numbers(cells[2])
+    bus_id = _bus_id(cells[1])
+    if bus_id is False or len(ids) != (2 if second_id else 1) or len(numbers) not in (3, 5):
+        raise NpuSmiParseError("unexpected npu-smi chip row (chip, Bus-Id, usage): %s" % line)
+    second = _int(ids[1], second_id.replace("_", " "), line) if second_id else None
+    return {
+        "chip_id": _int(ids[0], "chip id", line),
+        "phy_id": second if second_id == "phy_id" else None,
+        "logic_id": second if second_id == "logic_id" else None,
+        "bus_id": bus_id,
+        "aicore_pct": _int(numbers[0], "AICore", line),
+        "memory_used_mb": _int(numbers[1], "memory", line),
+        "memory_total_mb": _int(numbers[2], "memory", line),
+        "hbm_used_mb": _int(numbers[3], "HBM", line) if len(numbers) == 5 else None,
+        "hbm_total_mb": _int(numbers[4], "HBM", line) if len(numbers) == 5 else None,
+    }
+
+
+def _bus_id(cell: str):
+    """The PCI address in upper case, None for `NA` (edge boards print no Bus-Id), False for anything else."""
+    if cell == "NA":
+        return None
+    return cell.upper() if _BUS_ID.match(cell) else False
+
+
 def parse_info(text: str) -> dict:
     """Parse `npu-smi info`.
 
     Returns {"version", "software_version", "chips", "processes"}. Each chip: npu_id, chip_id, phy_id (the A3
-    Phy-ID or the 310P Device column; None in the 910B table), name, health, bus_id, power_w (None for NA or '-'),
-    temp_c, aicore_pct, hbm_used_mb, hbm_total_mb (None on DDR-only products), memory_used_mb, memory_total_mb,
-    hugepages_used, hugepages_total. Each process: npu_id, chip_id, pid, name ('' when blank), memory_mb.
+    Phy-ID column, else None), logic_id (the 310P Device column, else None), name, health, bus_id (None for `NA`,
+    printed by edge boards), power_w (None for NA or '-'), temp_c, aicore_pct, hbm_used_mb, hbm_total_mb (None on
+    DDR-only products), memory_used_mb, memory_total_mb, hugepages_used, hugepages_total. Each process: npu_id,
+    chip_id, pid, name ('' when blank), memory_mb.
     """
     lines = [line.rstrip("\r\n") for line in text.replace("\t", " ").splitlines()]
     banner = next((_BANNER.match(line.strip()) for line in lines if _BANNER.match(line.strip())), None)
@@ -69,6 +113,7 @@ def parse_info(text: str) -> dict:
     chips, processes = [], []
     section = None
     pending = None  # row 1 of a chip, waiting for its row 2
+    second_id = None
     for line in lines:
         stripped = line.strip()
         if not stripped.startswith("|"):
@@ -81,44 +126,22 @@ def parse_info(text: str) -> dict:
         if head.startswith("NPU") and "Process id" in head:
             section = "processes"
             continue
-        if section is None or head.startswith("Chip") or _BANNER.match(stripped):
+        if section == "chips" and head.startswith("Chip"):
+            # Row 2's second id: A3 prints the Phy-ID, 310P the Device (logic) ID, 910B nothing.
+            second_id = "phy_id" if "Phy-ID" in cells[0] else "logic_id" if "Device" in cells[0] else None
+            continue
+        if section is None or _BANNER.match(stripped):
             continue
         if section == "chips":
             if len(cells) < 3:
                 raise NpuSmiParseError("unexpected npu-smi table row: %s" % stripped)
-            if _BUS_ID.match(cells[1]):
-                if pending is None:
-                    raise NpuSmiParseError("chip row without its NPU row: %s" % stripped)
-                ids = cells[0].split()
-                numbers = _numbers(cells[2])
-                if len(numbers) not in (3, 5):
-                    raise NpuSmiParseError("unexpected usage columns in npu-smi row: %s" % stripped)
-                pending.update(
-                    chip_id=_int(ids[0], "chip id", stripped),
-                    phy_id=_int(ids[1], "physical id", stripped) if len(ids) > 1 else None,
-                    bus_id=cells[1].upper(),
-                    aicore_pct=_int(numbers[0], "AICore", stripped),
-                    memory_used_mb=_int(numbers[1], "memory", stripped),
-                    memory_total_mb=_int(numbers[2], "memory", stripped),
-                    hbm_used_mb=_int(numbers[3], "HBM", stripped) if len(numbers) == 5 else None,
-                    hbm_total_mb=_int(numbers[4], "HBM", stripped) if len(numbers) == 5 else None,
-                )
+            # Each chip takes two rows: NPU/name/health/power, then chip/bus/usage.
+            if pending is None:
+                pending = _chip_row1(cells, stripped)
+            else:
+                pending.update(_chip_row2(cells, stripped, second_id))
                 chips.append(pending)
                 pending = None
-            else:
-                ids = cells[0].split(None, 1)
-                numbers = _numbers(cells[2])
-                if len(ids) != 2 or len(numbers) != 4:
-                    raise NpuSmiParseError("unexpected npu-smi table row: %s" % stripped)
-                pending = {
-                    "npu_id": _int(ids[0], "NPU id", stripped),
-                    "name": ids[1],
-                    "health": cells[1],
-                    "power_w": _power(numbers[0], stripped),
-                    "temp_c": _int(numbers[1], "temperature", stripped),
-                    "hugepages_used": _int(numbers[2], "hugepages", stripped),
-                    "hugepages_total": _int(numbers[3], "hugepages", stripped),
-                }
         else:
             if len(cells) == 1 and _NO_PROCESS.match(cells[0]):
                 continue

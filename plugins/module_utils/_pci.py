@@ -4,32 +4,16 @@
 # SPDX-License-Identifier: Apache-2.0
 """Ascend cards from PCI IDs, readable before any driver exists. PRIVATE to the collection.
 
-The chip family follows the PCI device ID (it is what package names and op kernels follow); the product follows
-the subsystem IDs (ascend-deployer's table, prior-art.md section 1.3). An unknown product of a known family is
-normal (800T A2, 300I A2, ...).
+The chip family follows the PCI device ID and the product the subsystem IDs, both from the chip table in `_chips`.
+An unknown product of a known family is normal (800T A2, 300I A2, ...).
 """
 
 from __future__ import annotations
 
+from ansible_collections.ascendops.llm.plugins.module_utils import _chips
+
 HUAWEI = 0x19E5
 ACCELERATOR_CLASS = 0x12  # PCI base class "processing accelerators"
-
-# PCI device ID -> chip family
-FAMILIES = {0xD100: "310", 0xD500: "310p", 0xD801: "910", 0xD802: "910b", 0xD803: "910_93", 0xD806: "950"}
-
-# (device, subsystem vendor, subsystem device) -> product
-PRODUCTS = {
-    (0xD500, 0x0200, 0x0110): "atlas-300i-duo",
-    (0xD500, 0x0200, 0x0100): "atlas-300i-pro",
-    (0xD802, 0x19E5, 0x3002): "atlas-800i-a2",
-    (0xD802, 0x19E5, 0x3004): "atlas-800i-a2",
-    (0xD802, 0x19E5, 0x3005): "atlas-800i-a2",
-    (0xD803, 0x19E5, 0x3003): "atlas-800i-a3",
-    (0xD803, 0x19E5, 0x0100): "atlas-800i-a3",
-}
-
-# Families whose chips cannot compute in bfloat16 (MindIE/ATB `support_bf16`: 910A and 310P SoCs).
-NO_BF16 = ("310", "310p", "910")
 
 
 def _hex(value) -> int:
@@ -82,7 +66,7 @@ def from_sysfs(entries: dict) -> list:
 def ascend_functions(devices: list) -> list:
     """The Huawei accelerator functions among PCI devices."""
     return [d for d in devices if d["vendor"] == HUAWEI and (d["class"] >> 8) == ACCELERATOR_CLASS
-            and d["device"] in FAMILIES]
+            and _chips.family_of_device(d["device"]) is not None]
 
 
 def classify(devices: list) -> dict:
@@ -91,8 +75,9 @@ def classify(devices: list) -> dict:
     if not cards:
         return {"present": False, "chip_family": None, "product": None, "card_count": 0, "pci": []}
     first = cards[0]
-    family = FAMILIES[first["device"]]
-    products = {PRODUCTS.get((d["device"], d["subsystem_vendor"], d["subsystem_device"]), "unknown") for d in cards}
+    family = _chips.family_of_device(first["device"])
+    products = {_chips.product(_chips.family_of_device(d["device"]), d["subsystem_vendor"], d["subsystem_device"])
+                for d in cards}
     return {
         "present": True,
         "chip_family": family,
@@ -102,7 +87,3 @@ def classify(devices: list) -> dict:
                  "subsystem": "%04x:%04x" % (d["subsystem_vendor"] or 0, d["subsystem_device"] or 0)}
                 for d in cards],
     }
-
-
-def bf16_supported(family) -> bool:
-    return family is not None and family not in NO_BF16

@@ -6,36 +6,55 @@
 
 Releases are compared as the vendor writes them (24.1.rc2 < 24.1.0 < 24.1.0.3, 8.0.RC3 < 8.0.0, case-insensitive),
 never through inner build numbers (Innerversion, V100R001C21...). Formats: ascend-tech-reference.md section 4.5.
+
+Suffixes after a release, as real hosts print them: build tags (`B152`, `.b050`, `T3`), service packs (`.spc001`,
+`SPC001`) and hot patches (`.sph001`). A release sorts after its pre-releases and before everything that extends
+it, in this order: builds, service packs, hot patches, further numeric parts. So
+25.0.rc1.2 < 25.0.rc1.2.b050 < 25.0.rc1.2.spc001 < 25.0.rc1.2.sph001 < 25.0.rc1.2.1 < 25.0.rc1.3.
 """
 
 from __future__ import annotations
 
 import re
 
-# Rank of each kind of token; the end of a version sits between pre-releases and anything that extends it.
-_RANKS = {"alpha": -3, "beta": -2, "rc": -1}
+from ansible_collections.ascendops.llm.plugins.module_utils import _chips
+from ansible_collections.ascendops.llm.plugins.module_utils._host import normalize_arch
+
+# Rank of each kind of token at one position of a key; the end of a version (0) sits between the pre-releases and
+# anything that extends a release.
 _END = (0, 0)
-_TOKEN = re.compile(r"^(alpha|beta|rc|b|t|spc)?(\d+)$")
+_BUILD, _SERVICE_PACK, _HOT_PATCH, _NUMBER = 1, 2, 3, 4
+_KINDS = {"alpha": -3, "beta": -2, "rc": -1, "b": _BUILD, "t": _BUILD, "spc": _SERVICE_PACK, "sph": _HOT_PATCH}
+_TOKEN = r"(alpha|beta|rc|spc|sph|b|t)?(\d+)"  # longer prefixes first: `beta1` is not `b` + `eta1`
+_PART = re.compile(r"^(?:%s)+$" % _TOKEN)
+# What a running driver may add to the release its record names without being another release.
+_DECORATIONS = (_BUILD, _HOT_PATCH)
+
+
+def _tokens(version: str) -> tuple:
+    if not isinstance(version, str) or not version.strip():
+        raise ValueError("not a version string: %r" % (version,))
+    key = []
+    for part in re.split(r"[.\-_]", version.strip().lower()):
+        if not _PART.match(part):
+            raise ValueError("unrecognised version %r (part %r)" % (version, part))
+        for prefix, number in re.findall(_TOKEN, part):
+            key.append((_KINDS[prefix] if prefix else _NUMBER, int(number)))
+    return tuple(key)
 
 
 def release_key(version: str) -> tuple:
-    """A sort key for release strings. Pre-releases (alpha, beta, rc) sort before the release they lead to; build
-    tags (B152, b061, T3) sort after it; a trailing numeric part extends a release (24.1.0 < 24.1.0.3)."""
-    if not isinstance(version, str) or not version.strip():
-        raise ValueError("empty version string")
-    key = []
-    for token in re.split(r"[.\-_]", version.strip().lower()):
-        m = _TOKEN.match(token)
-        if not m:
-            raise ValueError("unrecognised version %r (part %r)" % (version, token))
-        prefix, number = m.group(1), int(m.group(2))
-        if prefix is None:
-            key.append((2, number))
-        elif prefix in _RANKS:
-            key.append((_RANKS[prefix], number))
-        else:
-            key.append((1, number))
-    return tuple(key) + (_END,)
+    """A sort key for release strings (the order is in the module's docstring); ValueError for anything else."""
+    return _tokens(version) + (_END,)
+
+
+def valid(version) -> bool:
+    """Whether a value is a release string the collection can compare."""
+    try:
+        _tokens(version)
+        return True
+    except ValueError:
+        return False
 
 
 def compare(a: str, b: str) -> int:
@@ -46,10 +65,54 @@ def compare(a: str, b: str) -> int:
 
 def same_release(a, b) -> bool:
     """Whether two strings name the same release; False when either is missing or not a release string."""
-    try:
-        return a is not None and b is not None and compare(a, b) == 0
-    except ValueError:
+    return valid(a) and valid(b) and compare(a, b) == 0
+
+
+def older(a, b) -> bool:
+    """Whether release a is older than release b; False when either is not a release string."""
+    return valid(a) and valid(b) and compare(a, b) < 0
+
+
+def same_base(a, b) -> bool:
+    """Whether a and b are one release up to the build tags and hot patches one of them adds. The loaded driver
+    25.0.rc1.2.sph001 is the installed 25.0.rc1.2 with a hot patch applied (hot patches load without a reboot and
+    the version file keeps the base release); 25.5.0 and 25.5.0.b061 name one build. Service packs, other builds
+    and other numbers are other releases. Strings that are not release strings are the same only when they are
+    equal ignoring case; None is never the same as anything. Never raises."""
+    if a is None or b is None:
         return False
+    if not (valid(a) and valid(b)):
+        return str(a).strip().lower() == str(b).strip().lower()
+    short, long_ = sorted((_tokens(a), _tokens(b)), key=len)
+    return long_[:len(short)] == short and all(kind in _DECORATIONS for kind, number in long_[len(short):])
+
+
+def plan(component: str, installed, target, allow_downgrade: bool = False,
+         allow_option: str = "allow_downgrade") -> dict:
+    """What to do to bring a component from its installed release to the target. Never raises.
+
+    Returns {"component", "installed", "target", "action", "reason"}; action is `install` (nothing installed),
+    `none` (the target is installed), `upgrade`, `downgrade` (allowed), or `refuse` with a reason a person can act
+    on: a downgrade without `allow_downgrade` (the reason names `allow_option`, the caller's name for it), an
+    installed record or a target that is not a release string. Only a refusal has a reason."""
+    out = {"component": component, "installed": installed, "target": target, "action": "refuse", "reason": None}
+    if not valid(target):
+        out["reason"] = ("the %s target %r is not a release string (for example 24.1.rc3, 7.5.0.1.129 or 8.2.RC1); "
+                         "correct it" % (component, target))
+    elif installed is None:
+        out["action"] = "install"
+    elif not valid(installed):
+        out["reason"] = ("the installed %s record holds %r, which is not a release string; fix or remove that "
+                         "record so the installed release can be told" % (component, installed))
+    else:
+        if not older(target, installed):
+            out["action"] = "none" if compare(target, installed) == 0 else "upgrade"
+        elif allow_downgrade:
+            out["action"] = "downgrade"
+        else:
+            out["reason"] = ("%s %s is installed and the target %s is older; set %s: true to install it anyway"
+                             % (component, installed, target, allow_option))
+    return out
 
 
 def parse_key_value(text: str) -> dict:
@@ -107,27 +170,25 @@ def in_ranges(version: str, ranges) -> bool:
 
 
 # --- package file names -------------------------------------------------------------------------------------------
-# One table for every Ascend package the collection installs, keyed by component and chip family. HDK names use
-# `x86-64`, CANN names `x86_64`; A3 HDK and pre-8.5 kernels carry an `Atlas-A3-` prefix; from CANN 8.5 the kernels
-# package is `<family>-ops`. Versions keep the vendor's case in generated names (HDK `rc`, CANN `RC`); matching
-# against files on disk ignores case.
+# Every Ascend package the collection installs, by component; the chip family's part of a name comes from the chip
+# table (`_chips`). HDK names use `x86-64`, CANN names `x86_64`. Versions keep the vendor's case in generated names
+# (HDK `rc`, CANN `RC`); matching against files on disk ignores case.
 
 COMPONENTS = ("driver", "firmware", "toolkit", "kernels", "nnal", "mindie", "docker-runtime")
 HDK_COMPONENTS = ("driver", "firmware")
-_HDK_PREFIX = {"910b": "Ascend-hdk-910b", "310p": "Ascend-hdk-310p", "910_93": "Atlas-A3-hdk"}
-_OPS_TAG = {"910b": "910b", "310p": "310p", "910_93": "A3"}
-OPS_RENAME = "8.5.0"  # first CANN release whose kernels package is named <family>-ops
-
-
-def _arch(arch: str, hdk: bool) -> str:
-    arch = {"amd64": "x86_64", "arm64": "aarch64"}.get(arch, arch)
-    if arch not in ("x86_64", "aarch64"):
-        raise ValueError("unsupported architecture %r (x86_64 or aarch64)" % arch)
-    return arch.replace("_", "-") if hdk else arch
+OPS_RENAME = "8.5.0"  # first CANN release whose kernels package is named <ops_tag>-ops
 
 
 def _cann_case(version: str) -> str:
     return re.sub(r"(?i)\brc(\d)", r"RC\1", version)
+
+
+def _chip_field(family, field: str, what: str) -> str:
+    value = _chips.get(family, field)
+    if not value:
+        having = [f for f, row in _chips.CHIPS.items() if row[field]]
+        raise ValueError("no %s for chip family %r (one of %s)" % (what, family, ", ".join(having)))
+    return value
 
 
 def package_file_name(component: str, family: str, version: str, arch: str) -> str:
@@ -135,13 +196,13 @@ def package_file_name(component: str, family: str, version: str, arch: str) -> s
     if component not in COMPONENTS:
         raise ValueError("unknown package component %r (one of %s)" % (component, ", ".join(COMPONENTS)))
     release_key(version)  # refuses a malformed version
+    arch = normalize_arch(arch)
     if component in HDK_COMPONENTS:
-        if family not in _HDK_PREFIX:
-            raise ValueError("no HDK packages for chip family %r (one of %s)" % (family, ", ".join(_HDK_PREFIX)))
+        prefix = _chip_field(family, "hdk_prefix", "HDK packages")
         if component == "driver":
-            return "%s-npu-driver_%s_linux-%s.run" % (_HDK_PREFIX[family], version, _arch(arch, True))
-        return "%s-npu-firmware_%s.run" % (_HDK_PREFIX[family], version)
-    version, arch = _cann_case(version), _arch(arch, False)
+            return "%s-npu-driver_%s_linux-%s.run" % (prefix, version, arch.replace("_", "-"))
+        return "%s-npu-firmware_%s.run" % (prefix, version)
+    version = _cann_case(version)
     if component == "toolkit":
         return "Ascend-cann-toolkit_%s_linux-%s.run" % (version, arch)
     if component == "nnal":
@@ -150,13 +211,9 @@ def package_file_name(component: str, family: str, version: str, arch: str) -> s
         return "Ascend-mindie_%s_linux-%s.run" % (version, arch)
     if component == "docker-runtime":
         return "Ascend-docker-runtime_%s_linux-%s.run" % (version, arch)
-    if family not in _OPS_TAG:
-        raise ValueError("no CANN kernels for chip family %r (one of %s)" % (family, ", ".join(_OPS_TAG)))
     if release_key(version) >= release_key(OPS_RENAME):
-        return "Ascend-cann-%s-ops_%s_linux-%s.run" % (_OPS_TAG[family], version, arch)
-    if family == "910_93":
-        return "Atlas-A3-cann-kernels_%s_linux-%s.run" % (version, arch)
-    return "Ascend-cann-kernels-%s_%s_linux-%s.run" % (family, version, arch)
+        return "Ascend-cann-%s-ops_%s_linux-%s.run" % (_chip_field(family, "ops_tag", "CANN kernels"), version, arch)
+    return "%s_%s_linux-%s.run" % (_chip_field(family, "kernels_package", "CANN kernels"), version, arch)
 
 
 def match_file(names, wanted: str):
@@ -166,12 +223,3 @@ def match_file(names, wanted: str):
             return name
     return None
 
-
-def parse_sha256sums(text: str) -> dict:
-    """`sha256sum` output (`<hex>  <name>` or `<hex> *<name>`) -> {name: hex}."""
-    out = {}
-    for line in text.splitlines():
-        m = re.match(r"^([0-9a-fA-F]{64})\s+\*?(.+?)\s*$", line)
-        if m:
-            out[m.group(2).rsplit("/", 1)[-1]] = m.group(1).lower()
-    return out

@@ -22,10 +22,14 @@ description:
     before the reboot), it does not fail unless O(fail_on_error=true); it returns the PCI facts with
     C(driver.loaded=null), C(healthy=false) and the error in C(npu_smi_error).
   - On a host without Ascend devices it returns C(present=false).
-  - Makes one C(npu-smi info) and one C(npu-smi info -m) call, plus one C(-t board) call per card with
-    O(details=[board]), one C(-t usages) call per card with O(details=[usages]), one C(-t health -c) call per chip
-    with O(details=[health]) and for every unhealthy chip, and on Ascend 910_93 (A3) one C(-t spod-info) call per die
-    (a rank table for A3 cannot be built without them) and one chip-level C(-t board) call for the SoC name.
+  - By default it makes three npu-smi calls on every product - C(npu-smi info), C(npu-smi info -m) and one board
+    query of the first card for the loaded firmware - plus one C(-t health -i N -c C) call per chip that is not
+    healthy, for its error codes. The board query is the chip-level one (C(-t board -i N -c C)) on Ascend 910_93
+    (A3), whose SoC name only it prints (C(NPU Name)), and the card-level one (C(-t board -i N)), which also gives
+    the driver/firmware C(compatibility), elsewhere.
+  - O(details) adds calls - V(board) one C(-t board -i N) call per card (but for the first one, which is the default
+    board query on products other than A3), V(usages) one C(-t usages) call per card, V(health) one C(-t health)
+    call per healthy chip, V(spod) one C(-t spod-info) call per die on A3 (none elsewhere).
 author:
   - ascendops.llm maintainers (@ascendops)
 extends_documentation_fragment:
@@ -38,13 +42,14 @@ options:
     type: path
   details:
     description:
-      - Per-card details to collect besides the table. V(board) gives the loaded firmware and the driver/firmware
-        C(Compatibility) of each card; V(usages) adds usage rates; V(health) adds the error codes of every chip.
-      - Unhealthy chips always get their error codes.
+      - Queries to make besides the default three. V(board) fills C(cards) with every card's board (firmware,
+        driver/firmware C(compatibility), serial, product name); V(usages) adds each chip's C(usages); V(health) adds
+        the error codes of every chip (unhealthy chips always get theirs); V(spod) adds the super pod IDs of every
+        die on A3 (C(super_device_id), C(super_pod_id), C(server_index)), which an A3 rank table needs.
     type: list
     elements: str
-    choices: [board, usages, health]
-    default: [board]
+    choices: [board, usages, health, spod]
+    default: []
   fail_on_error:
     description:
       - Fail when npu-smi is present but does not answer, instead of returning degraded facts.
@@ -69,10 +74,13 @@ EXAMPLES = r"""
 - name: Gather NPU facts
   ascendops.llm.npu_info:
 
-- name: Only the table (fastest), on a host whose npu-smi lives elsewhere
+- name: Gather NPU facts on a host whose npu-smi lives elsewhere
   ascendops.llm.npu_info:
     npu_smi_path: /opt/tools/npu-smi
-    details: []
+
+- name: Gather the super pod IDs an Atlas A3 rank table needs, and every card's board
+  ascendops.llm.npu_info:
+    details: [spod, board]
 
 - name: Refuse to go on when any chip is unhealthy
   ansible.builtin.assert:
@@ -136,9 +144,16 @@ ansible_facts:
           type: dict
           sample: {"loaded": "24.1.rc2", "installed": "24.1.rc2"}
         firmware:
-          description: Firmware release as running (C(loaded), from C(-t board)) and as installed.
+          description: Firmware release as running (C(loaded), from the board query of the first card) and as
+            installed.
           type: dict
           sample: {"loaded": "7.5.0.1.129", "installed": "7.5.0.1.129"}
+        compatibility:
+          description: Whether the loaded driver and firmware go together, as the first card's board says (V(OK),
+            V(NOT SUPPORT), V(UNKNOWN)); null on A3 unless O(details=[board]), and before npu-smi answers. Every
+            card's is in C(cards) with O(details=[board]).
+          type: str
+          sample: OK
         healthy:
           description: True when npu-smi answered and every chip reports C(OK).
           type: bool
@@ -158,23 +173,30 @@ ansible_facts:
           type: list
           elements: dict
         chips:
-          description: One entry per die - npu_id, chip_id, logic_id, phy_id, name, health, bus_id, power_w, temp_c,
-            aicore_pct, hbm_used_mb, hbm_total_mb, memory_used_mb, memory_total_mb, hugepages_used,
-            hugepages_total, device (C(/dev/davinciN) when present), error_codes, super_device_id, super_pod_id,
-            server_index (the last three on 910_93 only, null elsewhere), usages (with O(details=[usages])).
+          description: One entry per die - npu_id, chip_id, logic_id, phy_id, name, health, bus_id (null when
+            npu-smi prints NA, on edge boards), power_w, temp_c, aicore_pct, hbm_used_mb, hbm_total_mb,
+            memory_used_mb, memory_total_mb, hugepages_used, hugepages_total, device (C(/dev/davinciN) when present),
+            error_codes and error_info (for unhealthy chips, and every chip with O(details=[health])), usages (with
+            O(details=[usages])), super_device_id, super_pod_id, server_index (on A3 with O(details=[spod])). Keys
+            not gathered are present and null.
           type: list
           elements: dict
           sample:
             - {"npu_id": 0, "chip_id": 0, "logic_id": 0, "phy_id": 0, "name": "910B4", "health": "OK",
                "bus_id": "0000:C1:00.0", "power_w": 99.1, "temp_c": 43, "aicore_pct": 0, "hbm_used_mb": 3408,
                "hbm_total_mb": 32768, "memory_used_mb": 0, "memory_total_mb": 0, "hugepages_used": 0,
-               "hugepages_total": 0, "device": "/dev/davinci0", "error_codes": [], "super_device_id": null,
-               "super_pod_id": null, "server_index": null}
+               "hugepages_total": 0, "device": "/dev/davinci0", "error_codes": [], "error_info": null,
+               "usages": null, "super_device_id": null, "super_pod_id": null, "server_index": null}
         processes:
           description: Processes holding NPU memory (name is empty when the process is in another PID namespace).
           type: list
           elements: dict
           sample: [{"npu_id": 0, "chip_id": 0, "pid": 518867, "name": "mindieservice_b", "memory_mb": 27474}]
+npu_smi_calls:
+  description: How many times npu-smi ran (3 by default, see O(details)).
+  returned: always
+  type: int
+  sample: 3
 """
 
 import glob
@@ -230,7 +252,7 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             npu_smi_path=dict(type="path"),
-            details=dict(type="list", elements="str", choices=["board", "usages", "health"], default=["board"]),
+            details=dict(type="list", elements="str", choices=list(_npu_info.DETAILS), default=[]),
             fail_on_error=dict(type="bool", default=False),
             install_path=dict(type="path"),
         ),

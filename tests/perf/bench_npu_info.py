@@ -3,7 +3,9 @@
   python tests/perf/bench_npu_info.py [--host CONTAINER ...]
 
 1. Parse time of `npu-smi info` for the 16-die A3 table (the largest real sample) and of the other samples.
-2. `gather` (the module's logic) against the in-process simulator for each profile: wall time and npu-smi calls.
+2. `gather` (the module's logic) on the recorded hosts of the unit tests (the reference's verbatim npu-smi samples,
+   tests/unit/plugins/module_utils/npu_smi_recordings.py) for each profile: wall time and npu-smi calls with the
+   default details, and the calls each `details` value adds.
 3. With --host, the real module run through ansible against running simulator containers (`make demo` starts
    sim-a2-1, sim-duo-1, sim-a3-1, sim-a3-2): wall time and npu-smi calls, end to end.
 """
@@ -16,13 +18,13 @@ import os
 import pathlib
 import subprocess
 import sys
-import tempfile
 import timeit
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / ".collections"), str(ROOT / "tests" / "sim"), str(ROOT / "tests" / "unit")]
+sys.path[:0] = [str(ROOT / ".collections"), str(ROOT / "tests" / "unit" / "plugins" / "module_utils")]
 
-from ansible_collections.ascendops.llm.plugins.module_utils import _npu_smi  # noqa: E402
+from ansible_collections.ascendops.llm.plugins.module_utils import _npu_info, _npu_smi  # noqa: E402
+import npu_smi_recordings as recorded  # noqa: E402
 
 REFERENCE = ROOT / "tests" / "fixtures" / "reference"
 
@@ -36,17 +38,25 @@ def bench_parse():
 
 
 def bench_gather():
-    from plugins.module_utils.test__npu_info import SimHost  # the unit tests' in-process simulated host
-    print("gather against the in-process simulator (details=[board])")
-    for profile in ("atlas-800i-a2", "atlas-300i-duo", "atlas-800i-a3"):
-        with tempfile.TemporaryDirectory() as root:
-            host = SimHost(pathlib.Path(root), profile, server_index=4)
-            best = min(timeit.repeat(host.gather, number=5, repeat=3)) / 5
-            host.calls.clear()
-            facts = host.gather()
-            print("  %-16s %2d chips  %6.1f ms  %2d npu-smi calls" % (profile, facts["chip_count"], best * 1e3,
-                                                                      len(host.calls)))
-    os.environ.pop("ASCEND_SIM_ROOT", None)
+    print("gather on the recorded hosts: default details, then the calls each details value adds")
+    for profile in sorted(recorded.PROFILES):
+        outputs, pci, nodes = recorded.outputs(profile), recorded.pci(profile), recorded.device_nodes(profile)
+
+        def once(details=()):
+            run = recorded.Recorded(outputs)
+            facts = _npu_info.gather(run, pci, recorded.VERSION_FILES, nodes, list(details))
+            return facts, len(run.calls)
+
+        best = min(timeit.repeat(once, number=20, repeat=3)) / 20
+        facts, calls = once()
+        extra = []
+        for detail in _npu_info.DETAILS:
+            try:
+                extra.append("%s +%d" % (detail, once([detail])[1] - calls))
+            except AssertionError:  # the reference has no sample of this query on this product
+                extra.append("%s n/a" % detail)
+        print("  %-16s %2d chips  %6.2f ms  %d npu-smi calls  (%s)"
+              % (profile, facts["chip_count"], best * 1e3, calls, ", ".join(extra)))
 
 
 def bench_hosts(hosts):
@@ -60,7 +70,8 @@ def bench_hosts(hosts):
         elapsed = timeit.default_timer() - start
         result = json.loads(out.split("=>", 1)[1]) if "=>" in out else {}
         source = result.get("ansible_facts", {}).get("npu", {}).get("source")
-        print("  %-10s %5.2f s  %s npu-smi calls  source=%s" % (host, elapsed, result.get("npu_smi_calls", "?"), source))
+        print("  %-10s %5.2f s  %s npu-smi calls  source=%s"
+              % (host, elapsed, result.get("npu_smi_calls", "?"), source))
 
 
 def main():

@@ -57,12 +57,21 @@ def host(monkeypatch):
 def test_full_facts_in_and_out_of_check_mode(host, capsys, check_mode):
     result = run_module(npu_info, {"_ansible_check_mode": check_mode}, capsys)
     npu = result["ansible_facts"]["npu"]
-    assert result["changed"] is False and result["npu_smi_calls"] == 10
+    assert result["changed"] is False and result["npu_smi_calls"] == 3
+    assert host["calls"][-3:] == [("npu-smi", "info"), ("npu-smi", "info", "-m"),
+                                  ("npu-smi", "info", "-t", "board", "-i", "0")]
     assert (npu["source"], npu["product"], npu["soc"], npu["chip_count"], npu["healthy"]) == \
         ("npu-smi", "atlas-800i-a2", "Ascend910B3", 8, True)
     assert npu["driver"] == {"loaded": "25.2.0", "installed": "25.2.0"}
     assert npu["firmware"] == {"loaded": "7.8.0.6.201", "installed": "7.8.0.6.201"}
+    assert npu["compatibility"] == "OK" and npu["cards"] == []
     assert npu["chips"][2]["hbm_used_mb"] == 41052 and npu["processes"][0]["pid"] == 1333928
+
+
+def test_board_details_read_every_card(host, capsys):
+    result = run_module(npu_info, {"details": ["board", "spod"]}, capsys)
+    assert result["npu_smi_calls"] == 2 + 8  # spod costs nothing on a 910B
+    assert [c["npu_id"] for c in result["ansible_facts"]["npu"]["cards"]] == list(range(8))
 
 
 def test_missing_npu_smi_answers_from_pci(host, capsys):
