@@ -14,20 +14,26 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.ascendops.llm.plugins.module_utils import _rank_table
 
+# The options of plugins/modules/rank_table.py. dest is a str here: the copy module resolves it on the host.
+ARGUMENT_SPEC = dict(
+    dest=dict(type="str", required=True),
+    deployment_group=dict(type="str", required=True),
+    consumer=dict(type="str", choices=["mindie", "hccl"], default="mindie"),
+    version=dict(type="str", choices=["auto"] + list(_rank_table.VERSIONS), default="auto"),
+    owner=dict(type="str"),
+    group=dict(type="str"),
+    mode=dict(type="raw", default="0640"),
+    backup=dict(type="bool", default=False),
+)
+
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = True
-    _VALID_ARGS = frozenset(("dest", "deployment_group", "consumer", "version", "owner", "group", "mode", "backup"))
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        args = self._task.args
-        dest, group_name = args.get("dest"), args.get("deployment_group")
-        consumer, version = args.get("consumer", "mindie"), args.get("version", "auto")
-        if not dest or not group_name:
-            raise AnsibleActionFail("dest and deployment_group are required")
-        if consumer not in ("mindie", "hccl") or version not in ("auto",) + _rank_table.VERSIONS:
-            raise AnsibleActionFail("consumer must be mindie or hccl, version auto, 1.0 or 1.2")
+        args = self.validate_argument_spec(ARGUMENT_SPEC)[1]
+        group_name, consumer = args["deployment_group"], args["consumer"]
         members = task_vars["groups"].get(group_name)
         if not members:
             raise AnsibleActionFail("%s: the inventory group %s has no hosts; set deployment_group to the group "
@@ -47,24 +53,22 @@ class ActionModule(ActionBase):
                 "%s is in the play, or enable fact caching (fact_caching = jsonfile in ansible.cfg) after a full "
                 "run." % (task_vars["inventory_hostname"], group_name, ", ".join(missing),
                           "has" if len(missing) == 1 else "have", group_name))
+        version = args["version"]
+        if version == "auto":
+            version = _rank_table.version_for([f["npu"] for _, f in facts])
         try:
             servers = [_rank_table.server_from_facts(host, self._node_ip(host, task_vars), f["npu"], f["hccn"])
                        for host, f in facts]
-            table = _rank_table.build_rank_table(
-                servers, _rank_table.version_for([f[1]["npu"] for f in facts]) if version == "auto" else version)
+            table = _rank_table.build_rank_table(servers, version, consumer)
         except ValueError as exc:
-            raise AnsibleActionFail("%s: cannot build the rank table of group %s: %s"
-                                    % (task_vars["inventory_hostname"], group_name, exc))
-        problems = _rank_table.validate_rank_table(table, consumer)
-        if problems:
-            raise AnsibleActionFail("%s: the rank table of group %s is not valid for %s: %s"
-                                    % (task_vars["inventory_hostname"], group_name, consumer, "; ".join(problems)))
+            raise AnsibleActionFail("%s: cannot build a rank table of group %s for %s: %s"
+                                    % (task_vars["inventory_hostname"], group_name, consumer, exc))
 
         copy_task = self._task.copy()
-        copy_task.args = {"content": json.dumps(table, indent=4) + "\n", "dest": dest,
-                          "mode": args.get("mode", "0640"), "backup": args.get("backup", False)}
+        copy_task.args = {"content": json.dumps(table, indent=4) + "\n", "dest": args["dest"], "mode": args["mode"],
+                          "backup": args["backup"]}
         for key in ("owner", "group"):
-            if args.get(key) is not None:
+            if args[key] is not None:
                 copy_task.args[key] = args[key]
         copy_action = self._shared_loader_obj.action_loader.get(
             "ansible.legacy.copy", task=copy_task, connection=self._connection, play_context=self._play_context,

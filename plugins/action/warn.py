@@ -9,16 +9,18 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+ARGUMENT_SPEC = dict(msg=dict(type="str", required=True))
+
 
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
-    _VALID_ARGS = frozenset(("msg",))
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        msg = self._task.args.get("msg")
-        if not isinstance(msg, str) or not msg.strip():
+        msg = self.validate_argument_spec(ARGUMENT_SPEC)[1]["msg"]
+        # required only refuses a missing msg; an empty warning would tell the operator nothing.
+        if not msg.strip():
             raise AnsibleActionFail("msg must be a non-empty string")
         result.update(changed=False, msg=msg, warnings=[msg])
         return result

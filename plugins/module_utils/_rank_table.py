@@ -27,105 +27,55 @@ def _valid_ip(value) -> bool:
         return False
 
 
-def _int(value):
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _text(value):
+    """An int as the JSON string a rank table holds it in; anything else as given, for validate_rank_table to judge."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
-def build_rank_table(servers: list, version=None) -> dict:
+def build_rank_table(servers: list, version=None, consumer: str = "hccl") -> dict:
     """The rank table of `servers`, an ordered list of {"server_id", "container_ip", "devices": [{"device_id",
-    "device_ip", "super_device_id"}], "super_pod_id"}. Version "1.2" when the devices carry super device ids or it
-    is asked for. Raises ValueError naming the server and device at fault."""
+    "device_ip", "super_device_id"}], "super_pod_id"}, checked by validate_rank_table for `consumer`. Version "1.2"
+    when the devices carry super device ids or it is asked for. Raises ValueError naming the server and device at
+    fault."""
     if version not in (None,) + VERSIONS:
         raise ValueError("rank table version %r is not one of %s" % (version, ", ".join(VERSIONS)))
-    if not servers:
-        raise ValueError("no servers: a rank table needs at least one")
-    seen_servers, seen_ips, count = set(), {}, None
-    all_devices = [d for s in servers for d in s.get("devices") or []]
-    with_sdid = [d for d in all_devices if d.get("super_device_id") is not None]
-    if with_sdid and len(with_sdid) != len(all_devices):
-        where = next((s["server_id"], d.get("device_id")) for s in servers for d in s.get("devices") or []
-                     if d.get("super_device_id") is None)
+    # Whether the devices carry SDIDs decides the version, so it is checked here; the table's rules are not.
+    devices = [(s, d) for s in servers for d in s.get("devices") or []]
+    without = [(s.get("server_id"), d.get("device_id")) for s, d in devices if d.get("super_device_id") is None]
+    if without and len(without) < len(devices):
         raise ValueError("server %s device %s has no super_device_id while other devices have one: give every "
-                         "device its SDID (npu-smi info -t spod-info) or none" % where)
-    version = version or ("1.2" if with_sdid else "1.0")
-    sdids_by_pod = {}
-    for s in servers:
-        sid = s.get("server_id")
-        if not isinstance(sid, str) or not sid:
-            raise ValueError("a server has no server_id (server %r)" % (s,))
-        if sid in seen_servers:
-            raise ValueError("server %s appears twice: every server_id must be unique" % sid)
-        seen_servers.add(sid)
-        if not s.get("container_ip"):
-            raise ValueError("server %s has an empty container_ip" % sid)
-        if not _valid_ip(s["container_ip"]):
-            raise ValueError("server %s has container_ip %r, which is not an IP address" % (sid, s["container_ip"]))
-        devices = s.get("devices") or []
-        if not devices:
-            raise ValueError("server %s has no devices" % sid)
-        if count is None:
-            count = len(devices)
-        elif len(devices) != count:
-            raise ValueError("server %s has %d devices but %s has %d: every server needs the same number"
-                             % (sid, len(devices), servers[0]["server_id"], count))
-        ids = set()
-        for d in devices:
-            did = d.get("device_id")
-            if _int(did) is None or not 0 <= did <= MAX_DEVICE_ID:
-                raise ValueError("server %s device %r: device_id must be an integer in [0, %d]"
-                                 % (sid, did, MAX_DEVICE_ID))
-            if did in ids:
-                raise ValueError("server %s lists device %d twice" % (sid, did))
-            ids.add(did)
-            ip = d.get("device_ip")
-            if not _valid_ip(ip):
-                raise ValueError("server %s device %d has device_ip %r, which is not an IP address (set the NPU's "
-                                 "RoCE address)" % (sid, did, ip))
-            if ip in seen_ips:
-                raise ValueError("server %s device %d has device_ip %s, already used by server %s device %d"
-                                 % ((sid, did, ip) + seen_ips[ip]))
-            seen_ips[ip] = (sid, did)
-            if version == "1.2":
-                sdid = d.get("super_device_id")
-                if _int(sdid) is None or sdid < 0:
-                    raise ValueError("server %s device %d has no super_device_id, which rank table 1.2 needs"
-                                     % (sid, did))
-                pod = s.get("super_pod_id")
-                if pod is None or str(pod) == "":
-                    raise ValueError("server %s has no super_pod_id, which rank table 1.2 needs" % sid)
-                owner = sdids_by_pod.setdefault(str(pod), {}).get(sdid)
-                if owner:
-                    raise ValueError("server %s device %d has super_device_id %d, already used in super pod %s by "
-                                     "server %s device %d" % ((sid, did, sdid, pod) + owner))
-                sdids_by_pod[str(pod)][sdid] = (sid, did)
-    if count * len(servers) > MAX_RANKS:
-        raise ValueError("%d servers x %d devices = %d ranks, more than HCCL's %d"
-                         % (len(servers), count, count * len(servers), MAX_RANKS))
+                         "device its SDID (npu-smi info -t spod-info) or none" % without[0])
+    version = version or ("1.2" if devices and not without else "1.0")
 
     server_list, rank = [], 0
     for s in servers:
-        devices = []
-        for d in s["devices"]:
-            entry = {"device_id": str(d["device_id"]), "device_ip": str(d["device_ip"])}
+        entries = []
+        for d in s.get("devices") or []:
+            entry = {"device_id": d.get("device_id"), "device_ip": d.get("device_ip")}
             if version == "1.2":
-                entry["super_device_id"] = str(d["super_device_id"])
-            entry["rank_id"] = str(rank)
+                entry["super_device_id"] = d.get("super_device_id")
+            entry["rank_id"] = rank
             rank += 1
-            devices.append(entry)
-        server_list.append({"server_id": s["server_id"], "container_ip": s["container_ip"], "device": devices})
+            entries.append({k: _text(v) for k, v in entry.items() if v is not None})
+        server = {"server_id": s.get("server_id"), "container_ip": s.get("container_ip"), "device": entries}
+        server_list.append({k: v for k, v in server.items() if v is not None})
     table = {"version": version, "server_count": str(len(servers)), "server_list": server_list, "status": "completed"}
     if version == "1.2":
         pods = {}
         for s in servers:
-            pods.setdefault(str(s["super_pod_id"]), []).append({"server_id": s["server_id"]})
+            pods.setdefault(_text(s.get("super_pod_id")), []).append({"server_id": s.get("server_id")})
         table["super_pod_list"] = [{"super_pod_id": pod, "server_list": members} for pod, members in pods.items()]
+    problems = validate_rank_table(table, consumer)
+    if problems:
+        raise ValueError("; ".join(problems))
     return table
 
 
 def validate_rank_table(table, consumer: str = "hccl") -> list:
-    """What is wrong with a rank table (parsed JSON) for its consumer: "hccl" (one server and no container_ip are fine, as
-    hccl_tools.py and merge_hccl.py write them) or "mindie" (2 to 60 servers, 1 to 32 devices each, a container_ip
-    on every server). Returns a list of problems; empty means valid."""
+    """What is wrong with a rank table (parsed JSON) for its consumer: "hccl" (one server and no container_ip are
+    fine, as hccl_tools.py and merge_hccl.py write them) or "mindie" (2 to 60 servers, 1 to 32 devices each, a
+    container_ip on every server). Every rule of a table is here, build_rank_table's included. Returns a list of
+    problems, each naming the server and device at fault; empty means valid."""
     if consumer not in ("hccl", "mindie"):
         raise ValueError("consumer %r is not hccl or mindie" % consumer)
     problems = []
@@ -138,74 +88,94 @@ def validate_rank_table(table, consumer: str = "hccl") -> list:
         problems.append("status is %r, not \"completed\" (MindIE waits until it is)" % table.get("status"))
     servers = table.get("server_list")
     if not isinstance(servers, list) or not servers:
-        return problems + ["server_list is missing or empty"]
+        return problems + ["no servers: server_list is missing or empty"]
     if table.get("server_count") != str(len(servers)):
         problems.append("server_count is %r but server_list has %d servers" % (table.get("server_count"),
                                                                                len(servers)))
     if consumer == "mindie" and not 2 <= len(servers) <= 60:
         problems.append("MindIE needs 2 to 60 servers for multi-node inference, the table has %d" % len(servers))
-    expected_rank, counts, device_ips, sdids = 0, set(), {}, {}
+    rank, first, counts, ids, device_ips, sdids = 0, None, set(), [], {}, []
     for index, s in enumerate(servers):
-        sid = s.get("server_id") if isinstance(s, dict) else None
-        name = "server %s" % (sid if sid else "#%d" % index)
-        if not isinstance(sid, str) or not sid:
-            problems.append("%s has no server_id" % name)
-        if consumer == "mindie" and not (isinstance(s.get("container_ip"), str) and s.get("container_ip")):
+        if not isinstance(s, dict):
+            problems.append("server #%d is a JSON %s, not an object" % (index, type(s).__name__))
+            continue
+        sid = s.get("server_id")
+        label = sid if isinstance(sid, str) and sid else "#%d" % index
+        name = "server " + label
+        if label != sid:
+            problems.append("a server has no server_id (%s of server_list)" % name)
+        elif sid in ids:
+            problems.append("%s appears twice: every server_id must be unique" % name)
+        ids.append(sid)
+        container_ip = s.get("container_ip")
+        if container_ip == "" or (container_ip is None and consumer == "mindie"):
             problems.append("%s has an empty container_ip (MindIE finds its node by it)" % name)
-        elif s.get("container_ip") is not None and not _valid_ip(s.get("container_ip")):
-            problems.append("%s has container_ip %r, which is not an IP address" % (name, s.get("container_ip")))
+        elif container_ip is not None and not _valid_ip(container_ip):
+            problems.append("%s has container_ip %r, which is not an IP address" % (name, container_ip))
         devices = s.get("device")
         if not isinstance(devices, list) or not devices:
-            problems.append("%s has no device list" % name)
+            problems.append("%s has no devices" % name)
             continue
         counts.add(len(devices))
-        if consumer == "mindie" and not 1 <= len(devices) <= 32:
+        if first is None:
+            first = (label, len(devices))
+        elif len(devices) != first[1]:
+            problems.append("%s has %d devices but %s has %d: every server needs the same number"
+                            % ((name, len(devices)) + first))
+        if consumer == "mindie" and len(devices) > 32:
             problems.append("%s has %d devices; MindIE allows 1 to 32 per node" % (name, len(devices)))
+        device_ids = set()
         for d in devices:
-            if not all(isinstance(v, str) for v in d.values()):
-                problems.append("%s device %s: every value must be a JSON string" % (name, d.get("device_id")))
             did = d.get("device_id")
+            where = "%s device %s" % (name, did)
+            loose = sorted(k for k, v in d.items() if not isinstance(v, str))
+            if loose:
+                problems.append("%s: every value must be a JSON string (%s %s not)"
+                                % (where, ", ".join(loose), "is" if len(loose) == 1 else "are"))
             if not (isinstance(did, str) and did.isdigit() and int(did) <= MAX_DEVICE_ID):
-                problems.append("%s device_id %r is not in [0, %d]" % (name, did, MAX_DEVICE_ID))
+                problems.append("%s: device_id must be an integer in [0, %d]" % (where, MAX_DEVICE_ID))
+            elif did in device_ids:
+                problems.append("%s lists device %s twice" % (name, did))
+            device_ids.add(did)
             ip = d.get("device_ip")
+            # Inside one A3 super pod HCCL talks over HCCS and needs no device_ip; MindIE still checks it.
             if ip is not None or consumer == "mindie" or version == "1.0":
                 if not _valid_ip(ip):
-                    problems.append("%s device %s has device_ip %r, which is not an IP address" % (name, did, ip))
+                    problems.append("%s has device_ip %r, which is not an IP address (set the NPU's RoCE address)"
+                                    % (where, ip))
                 elif ip in device_ips:
-                    problems.append("%s device %s has device_ip %s, already used by %s"
-                                    % (name, did, ip, device_ips[ip]))
+                    problems.append("%s has device_ip %s, already used by %s" % (where, ip, device_ips[ip]))
                 else:
-                    device_ips[ip] = "%s device %s" % (name, did)
-            if d.get("rank_id") != str(expected_rank):
-                problems.append("%s device %s has rank_id %r where %d follows (ranks are contiguous in server "
-                                "order)" % (name, did, d.get("rank_id"), expected_rank))
-            expected_rank += 1
+                    device_ips[ip] = where
+            if d.get("rank_id") != str(rank):
+                problems.append("%s has rank_id %r where %d follows (ranks are contiguous in server order)"
+                                % (where, d.get("rank_id"), rank))
+            rank += 1
             if version == "1.2":
                 sdid = d.get("super_device_id")
-                if not (isinstance(sdid, str) and sdid.isdigit()):
-                    problems.append("%s device %s has no super_device_id, which version 1.2 needs" % (name, did))
+                if isinstance(sdid, str) and sdid.isdigit():
+                    sdids.append((sid, where, sdid))
                 else:
-                    sdids.setdefault(sdid, []).append((sid, did))
-    if expected_rank > MAX_RANKS:
-        problems.append("%d ranks, more than HCCL's %d" % (expected_rank, MAX_RANKS))
-    if consumer == "mindie" and len(counts) > 1:
-        problems.append("servers have different device counts (%s); MindIE needs the same number on every node"
-                        % ", ".join(str(c) for c in sorted(counts)))
+                    problems.append("%s has no super_device_id, which rank table 1.2 needs" % where)
+    if rank > MAX_RANKS:
+        problems.append("%d servers x %s devices = %d ranks, more than HCCL's %d"
+                        % (len(servers), "/".join(str(c) for c in sorted(counts)), rank, MAX_RANKS))
     if version == "1.2":
-        problems += _super_pods(table, servers, sdids)
+        problems += _super_pods(table, ids, sdids)
     return problems
 
 
-def _super_pods(table, servers, sdids) -> list:
-    problems = []
+def _super_pods(table, ids, sdids) -> list:
     pods = table.get("super_pod_list")
     if not isinstance(pods, list) or not pods:
         return ["version 1.2 needs a super_pod_list"]
-    placed = {}
+    problems, placed = [], {}
     for pod in pods:
+        if not (isinstance(pod.get("super_pod_id"), str) and pod["super_pod_id"]):
+            problems += ["server %s has no super_pod_id, which rank table 1.2 needs" % member.get("server_id")
+                         for member in pod.get("server_list") or []]
         for member in pod.get("server_list") or []:
             placed.setdefault(member.get("server_id"), []).append(pod.get("super_pod_id"))
-    ids = [s.get("server_id") for s in servers]
     for sid in ids:
         if len(placed.get(sid, [])) != 1:
             problems.append("server %s is in %d super pods of super_pod_list, not exactly one"
@@ -213,15 +183,14 @@ def _super_pods(table, servers, sdids) -> list:
     for sid in placed:
         if sid not in ids:
             problems.append("super_pod_list names server %s, which is not in server_list" % sid)
-    pod_of = {sid: pods_[0] for sid, pods_ in placed.items() if pods_}
-    by_pod = {}
-    for sdid, users in sdids.items():
-        for sid, did in users:
-            by_pod.setdefault((pod_of.get(sid), sdid), []).append("server %s device %s" % (sid, did))
-    for (pod, sdid), users in by_pod.items():
-        if len(users) > 1:
-            problems.append("super_device_id %s is used by %s in super pod %s (HCCL refuses devices with the same "
-                            "superDeviceId in a super pod)" % (sdid, " and ".join(users), pod))
+    used = {}
+    for sid, where, sdid in sdids:
+        pod = (placed.get(sid) or [None])[0]
+        if (pod, sdid) in used:
+            problems.append("%s has super_device_id %s, already used in super pod %s by %s (HCCL refuses devices "
+                            "with the same superDeviceId in a super pod)" % (where, sdid, pod, used[pod, sdid]))
+        else:
+            used[pod, sdid] = where
     return problems
 
 

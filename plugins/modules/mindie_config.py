@@ -62,7 +62,8 @@ description:
 author:
   - ascendops.llm maintainers (@ascendops)
 extends_documentation_fragment:
-  - ascendops.llm._mindie_file
+  - ansible.builtin.files
+  - ansible.builtin.backup
 attributes:
   check_mode:
     support: full
@@ -72,7 +73,7 @@ attributes:
     description: The file before and after, as 4-space JSON.
   idempotent:
     support: full
-    description: The file is written only when its content changes.
+    description: The file is written only when its content changes; mode and ownership are set when they differ.
 options:
   path:
     description: The config.json to write (for example C(/usr/local/Ascend/mindie/latest/mindie-service/conf/config.json)).
@@ -193,6 +194,11 @@ options:
         they are container paths the host cannot see.
     type: bool
     default: true
+  mode:
+    description:
+      - The permissions of the file, as for M(ansible.builtin.file) (for example V('0640') or V(u=rw,g=r)).
+      - Without it the file gets mode C(0640), new or not; MindIE refuses a C(config.json) more open than that.
+    type: raw
 notes:
   - Options apply to the first model entry (C(ModelParam[0]) / C(ModelConfig[0])); use O(overrides) for others.
 seealso:
@@ -342,12 +348,10 @@ def main():
             overrides=dict(type="dict", default={}),
             mindie_home=dict(type="path"),
             check_paths=dict(type="bool", default=True),
-            owner=dict(type="str"),
-            group=dict(type="str"),
-            mode=dict(type="raw", default="0640"),
             backup=dict(type="bool", default=False),
         ),
         required_if=[("multi_node", True, ("node_count",))],
+        add_file_common_args=True,
         supports_check_mode=True,
     )
     p = module.params
@@ -392,13 +396,14 @@ def main():
         try:
             with os.fdopen(fd, "w") as f:
                 f.write(_mindie.render(result))
-            os.chmod(tmp, 0o600)  # owner-only until the final mode is set below
         except OSError as exc:
             os.unlink(tmp)
             module.fail_json(msg="Cannot write %s: %s" % (tmp, to_native(exc)))
-        module.atomic_move(tmp, path)
-    file_args = module.load_file_common_arguments(dict(path=path, mode=p["mode"], owner=p["owner"],
-                                                       group=p["group"]))
+        module.atomic_move(tmp, path, unsafe_writes=p["unsafe_writes"])
+    file_args = module.load_file_common_arguments(p)
+    if file_args["mode"] is None:
+        # The files fragment's default keeps the old mode or the umask; MindIE wants 0640 at most.
+        file_args["mode"] = "0640"
     if not module.check_mode or exists:
         out["changed"] = module.set_fs_attributes_if_different(file_args, out["changed"], diff=None)
     module.exit_json(**out)

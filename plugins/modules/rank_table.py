@@ -28,7 +28,7 @@ description:
 author:
   - ascendops.llm maintainers (@ascendops)
 extends_documentation_fragment:
-  - ascendops.llm._mindie_file
+  - ansible.builtin.backup
 attributes:
   check_mode:
     support: full
@@ -60,6 +60,16 @@ options:
     type: str
     choices: [auto, "1.0", "1.2"]
     default: auto
+  owner:
+    description: Owner of the file (MindIE wants the user that runs it).
+    type: str
+  group:
+    description: Group of the file.
+    type: str
+  mode:
+    description: Mode of the file. MindIE refuses a rank table more open than 0640.
+    type: raw
+    default: "0640"
 notes:
   - Adding a host to O(deployment_group) and running again rewrites the table on every member, the new host
     included.

@@ -3,8 +3,8 @@
   python tests/perf/bench_serving_config.py
 
 1. mindie_config's logic on seed 004's config.json: apply the options, validate, render.
-2. Rank tables: build and validate for 2 x 800I A2 and for the largest tables HCCL accepts (32 x 16 dies of A3,
-   512 ranks), as the rank_table action does on the controller for every member.
+2. Rank tables: build (which validates once) for 2 x 800I A2 and for the largest tables HCCL accepts (32 x 16 dies
+   of A3, 512 ranks), as the rank_table action does on the controller for every member.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def bench_mindie():
 def servers(count, dies, a3):
     out = []
     for n in range(count):
-        out.append({"server_id": "10.10.%d.%d" % divmod(n + 11, 256), "container_ip": "10.10.%d.%d" % divmod(n + 11, 256),
+        ip = "10.10.%d.%d" % divmod(n + 11, 256)
+        out.append({"server_id": ip, "container_ip": ip,
                     "super_pod_id": "0" if a3 else None,
                     "devices": [{"device_id": d, "device_ip": "10.%d.%d.%d" % (d, n // 200, n % 200 + 1),
                                  "super_device_id": ((n + 4) << 22) | (d << 16) | d if a3 else None}
@@ -52,14 +53,12 @@ def servers(count, dies, a3):
 
 def _table_run(data):
     def run():
-        table = _rank_table.build_rank_table(data)
-        assert not _rank_table.validate_rank_table(table, "hccl")
-        return json.dumps(table, indent=4)
+        return json.dumps(_rank_table.build_rank_table(data), indent=4)
     return run
 
 
 def bench_rank_tables():
-    print("rank tables (build + validate)")
+    print("rank tables (build, validated once)")
     for label, count, dies, a3 in (("2 x 800I A2", 2, 8, False), ("2 x 800I A3", 2, 16, True),
                                    ("32 x 800I A3 (512 ranks)", 32, 16, True)):
         print("  %-26s %8.1f us" % (label, best(_table_run(servers(count, dies, a3)), 20) * 1e6))

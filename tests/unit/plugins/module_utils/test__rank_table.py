@@ -166,13 +166,13 @@ VALIDATION = [
     ("status", lambda t: t.update(status="initializing"), "status is 'initializing', not \"completed\""),
     ("version", lambda t: t.update(version="1.1"), "version is '1.1', not one of 1.0, 1.2"),
     ("device id", lambda t: t["server_list"][0]["device"][0].update(device_id="64"),
-     "server 192.168.10.11 device_id '64' is not in [0, 63]"),
+     "server 192.168.10.11 device 64: device_id must be an integer in [0, 63]"),
     ("duplicate device ip", lambda t: t["server_list"][1]["device"][0].update(device_ip="192.168.100.10"),
      "server 192.168.10.12 device 0 has device_ip 192.168.100.10, already used by server 192.168.10.11 device 0"),
     ("empty container ip", lambda t: t["server_list"][1].update(container_ip=""),
      "server 192.168.10.12 has an empty container_ip"),
     ("unequal devices", lambda t: t["server_list"][1]["device"].pop(),
-     "servers have different device counts (7, 8)"),
+     "server 192.168.10.12 has 7 devices but 192.168.10.11 has 8: every server needs the same number"),
     ("too many devices per node", lambda t: [s["device"].extend(
         {"device_id": str(d % 64), "device_ip": "10.9.%d.%d" % (i, d), "rank_id": "x"} for d in range(25))
         for i, s in enumerate(t["server_list"])], "has 33 devices; MindIE allows 1 to 32 per node"),
@@ -186,15 +186,67 @@ def test_validation_of_a_table_read_back(what, change, message):
     assert any(message in p for p in problems), problems
 
 
+READ_BACK_RULES = [
+    ("duplicate server", lambda t: t["server_list"][1].update(server_id="192.168.10.11"),
+     "server 192.168.10.11 appears twice: every server_id must be unique"),
+    ("device listed twice", lambda t: t["server_list"][0]["device"][1].update(device_id="0"),
+     "server 192.168.10.11 lists device 0 twice"),
+    ("unequal devices for hccl too", lambda t: t["server_list"][1]["device"].pop(),
+     "server 192.168.10.12 has 7 devices but 192.168.10.11 has 8: every server needs the same number"),
+    ("the key that is not a string", lambda t: t["server_list"][0]["device"][2].update(rank_id=2),
+     "server 192.168.10.11 device 2: every value must be a JSON string (rank_id is not)"),
+    ("a server that is no object", lambda t: t["server_list"].append("192.168.10.13"),
+     "server #2 is a JSON str, not an object"),
+    ("no server id", lambda t: t["server_list"][1].pop("server_id"),
+     "a server has no server_id (server #1 of server_list)"),
+]
+
+
+@pytest.mark.parametrize("what, change, message", READ_BACK_RULES, ids=[r[0] for r in READ_BACK_RULES])
+def test_rules_that_build_and_validation_share(what, change, message):
+    """One rule, one message: what refuses a table read back for HCCL also refuses it at build time."""
+    problems = validate_rank_table(mutate(reference("rank-table-2x800i-a2.json"), change), "hccl")
+    assert any(message in p for p in problems), problems
+
+
+def test_build_checks_once_for_its_consumer_and_lists_every_problem():
+    with pytest.raises(ValueError, match="^MindIE needs 2 to 60 servers for multi-node inference, the table has 1$"):
+        build_rank_table(a2_servers()[:1], consumer="mindie")
+    servers = a2_servers()
+    servers[1]["devices"][3]["device_ip"] = "192.168.100.12"
+    servers[0]["devices"][0]["device_id"] = 64
+    with pytest.raises(ValueError) as err:
+        build_rank_table(servers)
+    assert str(err.value) == ("server 192.168.10.11 device 64: device_id must be an integer in [0, 63]; server "
+                              "192.168.10.12 device 3 has device_ip 192.168.100.12, already used by server "
+                              "192.168.10.11 device 2")
+
+
+def test_build_for_hccl_without_container_ips_as_hccl_tools_writes():
+    servers = a2_servers()
+    for s in servers:
+        del s["container_ip"]
+    table = build_rank_table(servers)
+    assert [sorted(s) for s in table["server_list"]] == [["device", "server_id"]] * 2
+    with pytest.raises(ValueError, match="server 192.168.10.12 has an empty container_ip"):
+        build_rank_table(servers, consumer="mindie")
+
+
+def test_a_super_pod_without_an_id():
+    table = mutate(reference("rank-table-2x800i-a3.json"), lambda t: t["super_pod_list"][0].update(super_pod_id=""))
+    assert validate_rank_table(table, "hccl") == ["server 10.10.0.11 has no super_pod_id, which rank table 1.2 needs",
+                                                  "server 10.10.0.12 has no super_pod_id, which rank table 1.2 needs"]
+
+
 def test_validation_of_super_pods():
     table = reference("rank-table-2x800i-a3.json")
     same = mutate(table, lambda t: t["server_list"][1]["device"][0].update(super_device_id="16777216"))
     assert validate_rank_table(same, "hccl") == [
-        "super_device_id 16777216 is used by server 10.10.0.11 device 0 and server 10.10.0.12 device 0 in super pod 0 "
-        "(HCCL refuses devices with the same superDeviceId in a super pod)"]
+        "server 10.10.0.12 device 0 has super_device_id 16777216, already used in super pod 0 by server 10.10.0.11 "
+        "device 0 (HCCL refuses devices with the same superDeviceId in a super pod)"]
     missing = mutate(table, lambda t: t["server_list"][0]["device"][3].pop("super_device_id"))
     assert validate_rank_table(missing, "hccl") == ["server 10.10.0.11 device 3 has no super_device_id, which "
-                                                    "version 1.2 needs"]
+                                                    "rank table 1.2 needs"]
     unplaced = mutate(table, lambda t: t["super_pod_list"][0]["server_list"].pop())
     assert validate_rank_table(unplaced, "hccl") == ["server 10.10.0.12 is in 0 super pods of super_pod_list, not "
                                                      "exactly one"]

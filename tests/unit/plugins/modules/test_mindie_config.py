@@ -3,6 +3,7 @@ refusals that write nothing."""
 
 from __future__ import annotations
 
+import grp
 import json
 import os
 import pathlib
@@ -73,10 +74,31 @@ def test_write_is_4_space_json_0640_and_idempotent(conf, capsys):
     assert again["changed"] is False and fingerprint(conf) == before
 
 
-def test_mode_alone_is_a_change(conf, capsys):
-    os.chmod(conf, 0o664)
+def test_mode_0644_is_brought_to_0640_without_a_rewrite(conf, capsys):
+    os.chmod(conf, 0o644)
+    content, mtime, inode, _ = fingerprint(conf)
     result = run({"path": str(conf)}, capsys)
-    assert result["changed"] is True and os.stat(conf).st_mode & 0o7777 == 0o640
+    assert result["changed"] is True and fingerprint(conf) == (content, mtime, inode, 0o640)
+    assert run({"path": str(conf)}, capsys)["changed"] is False
+
+
+def test_check_mode_reports_a_mode_change_and_leaves_the_mode(conf, capsys):
+    os.chmod(conf, 0o644)
+    before = fingerprint(conf)
+    result = run({"path": str(conf), "_ansible_check_mode": True, "_ansible_diff": True}, capsys)
+    assert result["changed"] is True and "diff" not in result and fingerprint(conf) == before
+
+
+def test_file_options_of_the_files_fragment(conf, capsys):
+    """mode as the file module takes it, the current group by name, and unsafe_writes on a content change."""
+    group = grp.getgrgid(os.stat(conf).st_gid).gr_name
+    result = run({"path": str(conf), "mode": "u=rw,go=", "group": group, "unsafe_writes": True, "model_name": "qwen"},
+                 capsys)
+    assert result["changed"] is True and os.stat(conf).st_mode & 0o7777 == 0o600
+    assert json.loads(conf.read_text())["BackendConfig"]["ModelDeployConfig"]["ModelConfig"][0]["modelName"] == "qwen"
+    assert run({"path": str(conf), "mode": "0600", "group": group, "model_name": "qwen"}, capsys)["changed"] is False
+    result = run({"path": str(conf), "owner": "no-such-user-here"}, capsys)
+    assert result["failed"] and "chown failed" in result["msg"]
 
 
 def test_violations_fail_and_write_nothing(conf, capsys):
