@@ -96,21 +96,9 @@ def package_records(component: str, files: dict) -> dict:
     return out
 
 
-def plan(component: str, installed, target: str, allow_downgrade: bool) -> str:
-    """none | install | upgrade | downgrade | refuse-downgrade."""
-    if installed is None:
-        return "install"
-    order = _versions.compare(target, installed)
-    if order == 0:
-        return "none"
-    if order > 0:
-        return "upgrade"
-    return "downgrade" if allow_downgrade else "refuse-downgrade"
-
-
 def installer_args(component: str, action: str, install_path: str = None, install_for_all: bool = True,
                    user: str = None, group: str = None) -> list:
-    """The installer's flags for an action (section 4.1; what ascend-deployer runs, made idempotent by `plan`)."""
+    """The installer's flags for an action (section 4.1; what ascend-deployer runs; `_versions.plan` decides)."""
     args = ["--nox11"]
     if component == "driver":
         if action == "install":
@@ -129,7 +117,8 @@ def installer_args(component: str, action: str, install_path: str = None, instal
         args.append("--install")
         if install_for_all and component != "docker-runtime":
             args.append("--install-for-all")
-    if install_path and component != "firmware":
+    # The driver takes --install-path with --full only; its --upgrade keeps the recorded path (section 4.1).
+    if install_path and component != "firmware" and (component != "driver" or action == "install"):
         args.append("--install-path=%s" % install_path)
     args.append("--quiet")
     return args

@@ -14,8 +14,9 @@ version_added: 1.0.0
 description:
   - Installs an Ascend makeself package (HDK driver or firmware, CANN toolkit, kernels/ops, NNAL, MindIE, Ascend
     Docker Runtime) only when the installed release differs from the package's.
-  - Before anything runs it checks the package against O(checksum) (SHA-256) and its makeself integrity
-    (C(--check)), and reads the release and compatibility ranges the package records.
+  - No code of the package runs, not even its makeself C(--check) or C(--tar), before the package matched
+    O(checksum) (SHA-256), unless O(allow_unverified=true), which warns. Then it checks the package's makeself
+    integrity (C(--check)) and reads the release and compatibility ranges the package records.
   - The installed release comes from the vendor's record files (C(driver/version.info), C(firmware/version.info),
     C(ascend_toolkit_install.info), C(opp_kernel/version.info), NNAL's C(version.info)); releases are compared as
     release strings (24.1.rc2 < 24.1.0 < 24.1.0.3), never through inner build numbers.
@@ -52,9 +53,14 @@ options:
     type: str
   checksum:
     description:
-      - Expected SHA-256 of the package (hex). Checked before anything else runs; omit only for packages verified
-        otherwise.
+      - Expected SHA-256 of the package (hex). Checked before any code of the package runs; required unless
+        O(allow_unverified=true).
     type: str
+  allow_unverified:
+    description:
+      - Run a package without O(checksum) (its installer runs as root). The module warns when it does.
+    type: bool
+    default: false
   install_path:
     description: Installation root passed as C(--install-path=) (not for firmware) and where the records are read.
     type: path
@@ -196,6 +202,7 @@ def main():
             component=dict(type="str", required=True, choices=list(_versions.COMPONENTS)),
             version=dict(type="str"),
             checksum=dict(type="str"),
+            allow_unverified=dict(type="bool", default=False),
             install_path=dict(type="path", default="/usr/local/Ascend"),
             install_for_all=dict(type="bool", default=True),
             install_user=dict(type="str"),
@@ -220,10 +227,16 @@ def main():
         module.fail_json(msg="The %s package %s does not exist on this host." % (component, path), **result)
     digest = module.sha256(path)
     result["package"]["sha256"] = digest
+    if not p["checksum"] and not p["allow_unverified"]:
+        module.fail_json(msg="The %s package %s has no checksum to verify, and its installer would run as root. "
+                             "Give checksum (its SHA-256 is %s if this is the file you meant), or set "
+                             "allow_unverified to run it unverified." % (component, path, digest), **result)
     if p["checksum"] and p["checksum"].strip().lower() != digest:
         module.fail_json(msg="The %s package %s has SHA-256 %s, not the expected %s: it is corrupt or not the "
                              "package you meant. Download it again, or correct the checksum."
                              % (component, path, digest, p["checksum"].strip().lower()), **result)
+    if not p["checksum"]:
+        module.warn("Running the %s package %s without a verified checksum (allow_unverified)." % (component, path))
     rc, out, err = module.run_command(["sh", path, "--check"])
     if rc != 0:
         module.fail_json(msg="The %s package %s fails its makeself integrity check (--check, rc %d): %s"
@@ -237,15 +250,11 @@ def main():
     if p["version"] and not _versions.same_release(p["version"], release):
         module.fail_json(msg="The package %s carries %s %s, not the requested %s." % (path, component, release,
                                                                                       p["version"]), **result)
-    try:
-        action = pkg.plan(component, result["before"], release, p["allow_downgrade"])
-    except ValueError as exc:  # a record holding something that is not a release string
-        module.fail_json(msg="Cannot compare the installed %s %s with the package's %s: %s. Check the record files "
-                             "under %s." % (component, result["before"], release, exc, p["install_path"]), **result)
-    if action == "refuse-downgrade":
-        module.fail_json(msg="%s %s is installed and the package holds the older %s; set allow_downgrade to "
-                             "install it anyway." % (component, result["before"], release), **result)
-    result["action"] = action
+    plan = _versions.plan(component, result["before"], release, p["allow_downgrade"])
+    if plan["action"] == "refuse":
+        module.fail_json(msg="Not installing %s: %s (installed releases are read from the records under %s)."
+                             % (path, plan["reason"], p["install_path"]), **result)
+    action = result["action"] = plan["action"]
     if action == "none":
         result.update(after=result["before"], reboot_required=False)
         module.exit_json(**result)

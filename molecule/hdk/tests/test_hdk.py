@@ -1,16 +1,15 @@
-"""After the hdk role on a fresh host: account, installed and loaded releases, the vendor's order, one reboot."""
+"""After the hdk role on a fresh host: account, installed and loaded releases, the vendor's order, the reboot.
+Releases and health come from raw sources (the vendor's version files, npu-smi, `ascend-sim show`), not npu_info."""
 
 import os
+import sys
 
 import testinfra.utils.ansible_runner
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "shared", "tests"))
+import ascend_raw  # noqa: E402
+
 testinfra_hosts = testinfra.utils.ansible_runner.AnsibleRunner(os.environ["MOLECULE_INVENTORY_FILE"]).get_hosts("all")
-
-
-def npu(host):
-    result = host.ansible("ascendops.llm.npu_info", check=False)
-    assert "failed" not in result, result
-    return result["ansible_facts"]["npu"]
 
 
 def test_account_matches_the_images(host):
@@ -23,17 +22,18 @@ def test_installed_in_the_vendors_order(host):
     log = host.file("/var/log/ascend_seclog/ascend_install.log").content_string.splitlines()
     components = [line.split("]", 1)[0] + "]" for line in log if "package installed successfully" in line]
     assert components == ["[Driver]", "[Firmware]"]
-    info = host.file("/etc/ascend_install.info").content_string
-    assert "UserName=HwHiAiUser\n" in info and "Driver_Install_For_All=yes\n" in info
-    assert "Driver_Install_Status=complete\n" in info
+    info = ascend_raw.read_kv(host, "/etc/ascend_install.info")
+    assert (info.get("UserName"), info.get("Driver_Install_For_All"), info.get("Driver_Install_Status")) == \
+        ("HwHiAiUser", "yes", "complete")
 
 
-def test_one_reboot_loaded_the_targets(host):
+def test_the_reboot_loaded_the_targets(host):
     assert host.file("/run/ascend-sim/boot_id").content_string != host.file("/root/boot_id.before").content_string
-    facts = npu(host)
-    assert facts["driver"] == {"loaded": "24.1.rc3", "installed": "24.1.rc3"}
-    assert facts["firmware"] == {"loaded": "7.5.0.1.129", "installed": "7.5.0.1.129"}
-    assert facts["healthy"] and {c["compatibility"] for c in facts["cards"]} == {"OK"}
+    hdk = ascend_raw.hdk_state(host)
+    assert hdk["installed"] == hdk["loaded"] == ("24.1.rc3", "7.5.0.1.129")
+    assert hdk["banner"] == ("24.1.rc3", "24.1.rc3")
+    assert hdk["boards"] == {("24.1.rc3", "7.5.0.1.129", "OK")}
+    assert hdk["health"] == ["OK"] * hdk["dies"]
     assert not host.file("/run/reboot-required").exists
 
 
@@ -42,6 +42,7 @@ def test_packages_staged_privately_or_used_in_place(host):
     if host.file("/srv/ascend-packages").exists:  # hdk_packages_source: host reads them where they are
         assert not cache.exists
         return
-    assert (cache.mode, cache.user) == (0o750, "root")
-    assert all(host.file("/var/cache/ascendops/packages/" + f).mode == 0o600 for f in cache.listdir())
-    assert len(cache.listdir()) == 2
+    assert (cache.user, cache.group, cache.mode) == ("root", "root", 0o750)
+    files = [host.file("%s/%s" % (cache.path, name)) for name in cache.listdir()]
+    assert len(files) == 2  # driver and firmware
+    assert {(f.user, f.mode) for f in files} == {("root", 0o600)}

@@ -20,10 +20,14 @@ def truth(host):
     return json.loads(host.check_output("ascend-sim show"))["hardware"]
 
 
-def npu_facts(host, **args):
+def npu_result(host, **args):
     result = host.ansible("ascendops.llm.npu_info", " ".join("%s=%s" % kv for kv in args.items()), check=False)
     assert "failed" not in result, result
-    return result["ansible_facts"]["npu"]
+    return result
+
+
+def npu_facts(host, **args):
+    return npu_result(host, **args)["ansible_facts"]["npu"]
 
 
 def prefix(hw):
@@ -46,7 +50,8 @@ def test_bare_host_facts_come_from_sysfs(host):
     assert npu["npu_smi_error"] is None and npu["driver"] == {"loaded": None, "installed": None}
 
 
-def test_bare_host_facts_from_lspci_are_the_same(host):
+def test_installing_lspci_changes_no_fact(host):
+    """npu_info reports no PCI source, so this proves only that the facts stay the same with lspci present."""
     before = npu_facts(host)
     host.check_output("apt-get install -y -q pciutils")
     assert npu_facts(host) == before
@@ -69,7 +74,7 @@ def test_after_the_reboot_every_die_matches_the_profile(host):
     host.check_output("sh /root/%s-npu-firmware_7.5.0.1.129.run --full --quiet" % prefix(hw))
     reboot = host.ansible("ansible.builtin.reboot", "boot_time_command='cat /run/ascend-sim/boot_id'", check=False)
     assert reboot.get("rebooted") is True, reboot
-    npu = npu_facts(host)
+    npu = npu_facts(host, details="board,spod")
     assert (npu["source"], npu["chip_family"], npu["soc"], npu["healthy"], npu["npu_smi_error"]) == \
         ("npu-smi", hw["family"], SOC[hw["family"]], True, None)
     assert npu["driver"] == {"loaded": "24.1.rc3", "installed": "24.1.rc3"}
@@ -83,6 +88,18 @@ def test_after_the_reboot_every_die_matches_the_profile(host):
     assert [{k: c[k] for k in expected[0]} for c in npu["chips"]] == expected
     assert [c["compatibility"] for c in npu["cards"]] == ["OK"] * len(hw["cards"])
     assert npu["processes"] == []
+
+
+def test_a_default_gather_costs_three_npu_smi_calls(host):
+    detailed = npu_facts(host, details="board,spod")
+    result = npu_result(host)
+    npu = result["ansible_facts"]["npu"]
+    assert result["npu_smi_calls"] == 3
+    assert (npu["soc"], npu["driver"], npu["firmware"], npu["healthy"]) == \
+        (detailed["soc"], detailed["driver"], detailed["firmware"], True)
+    same = ("npu_id", "chip_id", "logic_id", "phy_id", "bus_id", "name", "health", "hbm_total_mb", "device")
+    assert [{k: c[k] for k in same} for c in npu["chips"]] == [{k: c[k] for k in same} for c in detailed["chips"]]
+    assert {c["super_device_id"] for c in npu["chips"]} == {None}  # spod is asked for, not gathered by default
 
 
 def test_roce_facts_match_the_profile_addresses(host):

@@ -1,18 +1,25 @@
 """ascend_package up to the point where it would run an installer: checksums, makeself integrity, the package's
-records, the plan, check mode and diff. Packages come from the simulator's builder (real makeself-style archives)."""
+records, the plan, check mode and diff. The package is a makeself-style archive built by the test around the real
+driver version.info of the reference (tests/fixtures/reference)."""
 
 from __future__ import annotations
 
 import json
+import pathlib
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ascend_sim import pkgbuild
 from ansible_collections.ascendops.llm.plugins.modules import ascend_package
+
+import makeself  # beside this file (pytest puts a test's directory on sys.path)
+
+DRIVER_INFO = (pathlib.Path(__file__).resolve().parents[3] / "fixtures" / "reference"
+               / "driver-version-25.0.rc1.1.info").read_text()
 
 
 def run(args, capsys):
+    args = dict({"allow_unverified": "checksum" not in args}, **args)
     with patch_module_args(args), pytest.raises(SystemExit):
         ascend_package.main()
     return json.loads(capsys.readouterr().out)
@@ -20,7 +27,9 @@ def run(args, capsys):
 
 @pytest.fixture()
 def driver(tmp_path):
-    return pkgbuild.build("driver", "910b", "25.0.rc1.1", "x86_64", str(tmp_path / "pkgs"))
+    (tmp_path / "pkgs").mkdir()
+    return makeself.build(tmp_path / "pkgs" / "Ascend-hdk-910b-npu-driver_25.0.rc1.1_linux-x86-64.run",
+                          {"driver/version.info": DRIVER_INFO})
 
 
 def install_root(tmp_path, driver_release=None):
@@ -33,14 +42,14 @@ def install_root(tmp_path, driver_release=None):
 
 def test_check_mode_reports_the_install_with_the_package_records(driver, tmp_path, capsys):
     result = run({"path": driver, "component": "driver", "install_path": install_root(tmp_path),
-                  "checksum": pkgbuild.sha256_file(driver), "_ansible_check_mode": True, "_ansible_diff": True},
+                  "checksum": makeself.sha256_file(driver), "_ansible_check_mode": True, "_ansible_diff": True},
                  capsys)
     assert (result["changed"], result["action"], result["before"], result["after"]) == \
         (True, "install", None, "25.0.rc1.1")
     assert result["reboot_required"] is True and "rc" not in result
     assert result["diff"] == {"before": {"driver": None}, "after": {"driver": "25.0.rc1.1"}}
     assert result["package"]["compatible_fw"] == "[7.0.0,7.7.99]"
-    assert result["package"]["sha256"] == pkgbuild.sha256_file(driver)
+    assert result["package"]["sha256"] == makeself.sha256_file(driver)
 
 
 def test_same_release_installed_changes_nothing(driver, tmp_path, capsys):
@@ -79,4 +88,25 @@ def test_corrupt_package_fails_the_integrity_check(driver, tmp_path, capsys):
 def test_unreadable_installed_record_fails_with_a_message(driver, tmp_path, capsys):
     root = install_root(tmp_path, "custom-build")
     result = run({"path": driver, "component": "driver", "install_path": root}, capsys)
-    assert result["failed"] and "Cannot compare the installed driver custom-build" in result["msg"]
+    assert result["failed"] and "the installed driver record holds 'custom-build', which is not a release string; " \
+        "fix or remove that record" in result["msg"]
+
+
+def test_no_package_code_runs_without_a_checksum(driver, tmp_path, capsys):
+    marker = tmp_path / "ran"
+    tampered = tmp_path / "tampered.run"  # a package whose first command records that it ran
+    tampered.write_bytes(open(driver, "rb").read().replace(b"\n", b"\ntouch %s\n" % str(marker).encode(), 1))
+    args = {"path": str(tampered), "component": "driver", "install_path": install_root(tmp_path)}
+    result = run(dict(args, allow_unverified=False), capsys)
+    assert result["failed"] and "has no checksum to verify" in result["msg"] and result["package"]["sha256"]
+    assert not marker.exists()
+    run(dict(args, allow_unverified=True), capsys)
+    assert marker.exists()  # the same call with the opt-out does run it
+
+
+def test_unverified_package_warns(driver, tmp_path, capsys, monkeypatch):
+    warned = []  # recorded at the call: how warnings reach the result depends on ansible-core's global state
+    monkeypatch.setattr(ascend_package.AnsibleModule, "warn", lambda self, msg: warned.append(msg))
+    result = run({"path": driver, "component": "driver", "install_path": install_root(tmp_path),
+                  "allow_unverified": True, "_ansible_check_mode": True}, capsys)
+    assert result["changed"] and any("without a verified checksum" in w for w in warned)
