@@ -55,7 +55,7 @@ class ActionModule(ActionBase):
                           "has" if len(missing) == 1 else "have", group_name))
         version = args["version"]
         if version == "auto":
-            version = _rank_table.version_for([f["npu"] for _, f in facts])
+            version = _rank_table.version_for([host_facts["npu"] for host, host_facts in facts])
         try:
             servers = [_rank_table.server_from_facts(host, self._node_ip(host, task_vars), f["npu"], f["hccn"])
                        for host, f in facts]

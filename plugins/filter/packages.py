@@ -14,7 +14,7 @@ class FilterModule:
     def filters(self):
         return {
             "ascend_packages_source_problem": _packages.source_problem,
-            "ascend_packages_to_install": _packages.to_install,
+            "ascend_packages_handled": _packages.handled,
             "ascend_packages_locate": _packages.locate,
             "ascend_packages_missing_message": _packages.missing_message,
             "ascend_packages_checksums": _packages.expected_checksums,

@@ -41,4 +41,3 @@ def reboot_required(npu: dict) -> bool:
     the installed one plus a hot patch or a build tag is the installed one (`_versions.same_base`). Never raises."""
     return any((npu.get(c) or {}).get("installed") is not None
                and not _versions.same_base(npu[c]["installed"], npu[c].get("loaded")) for c in COMPONENTS)
-

@@ -5,7 +5,8 @@
 """The package pipeline's decisions (locate -> verify -> stage -> inspect -> install), as pure functions the
 internal `packages` role calls through filters. PRIVATE to the collection.
 
-A component is a dict: name, file (the name wanted), version, install (bool) and the installer's options. Every
+A component is a dict: name, file (the name wanted), version, install (bool, default true), inspect (bool: read
+its records without installing it) and the installer's options. Every
 message names the calling role's variables through `owner` (hdk, cann ...), so an operator reads the variable to
 change, not the pipeline's internals.
 """
@@ -58,9 +59,14 @@ def source_problem(owner: str, source: str, directory: str, url: str) -> str:
     return ""
 
 
-def to_install(components: list) -> list:
-    """The components the caller wants installed, in its order."""
-    return [c for c in components if c.get("install", True)]
+def handled(components: list) -> list:
+    """The components the pipeline handles, in the caller's order: none when nothing is to install (`install`,
+    default true); else those to install and those only to `inspect`, whose records the compatibility checks need
+    (the installed driver's package when only the firmware changes). Each comes back with its `install` set."""
+    components = [dict(c, install=bool(c.get("install", True))) for c in components]
+    if not any(c["install"] for c in components):
+        return []
+    return [c for c in components if c["install"] or c.get("inspect")]
 
 
 def locate(components: list, found: list, source: str) -> dict:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.ascendops.llm.plugins.module_utils import _chips
+
 VERSIONS = ("1.0", "1.2")
 MAX_RANKS = 512  # rank_id in [0, 511]
 MAX_DEVICE_ID = 63
@@ -217,5 +219,5 @@ def server_from_facts(host: str, node_ip: str, npu: dict, hccn: dict) -> dict:
 
 
 def version_for(npus: list):
-    """Rank table 1.2 for Atlas A3 (SoC Ascend910_93xx, chip family 910_93), 1.0 for everything else."""
-    return "1.2" if any(n.get("chip_family") == "910_93" for n in npus) else "1.0"
+    """Rank table 1.2 for super pod dies (Atlas A3, chip family 910_93), 1.0 for everything else."""
+    return "1.2" if any(_chips.get(n.get("chip_family"), "super_pod") for n in npus) else "1.0"

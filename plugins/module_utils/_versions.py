@@ -222,4 +222,3 @@ def match_file(names, wanted: str):
         if name.lower() == wanted.lower():
             return name
     return None
-

@@ -31,7 +31,8 @@ options:
     elements: int
   chip_family:
     description:
-      - The chip family from M(ascendops.llm.npu_info). V(310p) (no RoCE ports) returns C(present=false) at once.
+      - The chip family from M(ascendops.llm.npu_info). A family without RoCE ports (V(310p)) returns
+        C(present=false) at once.
     type: str
   hccn_tool_path:
     description:
@@ -100,7 +101,7 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.ascendops.llm.plugins.module_utils import _hccn
+from ansible_collections.ascendops.llm.plugins.module_utils import _chips, _hccn
 
 DEFAULT_TOOL = "/usr/local/Ascend/driver/tools/hccn_tool"
 
@@ -116,7 +117,7 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    if p["chip_family"] == "310p":
+    if p["chip_family"] and _chips.get(p["chip_family"], "roce") is False:  # 310P cards have no RoCE ports
         module.exit_json(changed=False, ansible_facts={"hccn": _hccn.absent()})
     tool = p["hccn_tool_path"] or module.get_bin_path("hccn_tool") or (
         DEFAULT_TOOL if os.access(DEFAULT_TOOL, os.X_OK) else None)

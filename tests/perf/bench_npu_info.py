@@ -55,7 +55,7 @@ def bench_gather():
                 extra.append("%s +%d" % (detail, once([detail])[1] - calls))
             except AssertionError:  # the reference has no sample of this query on this product
                 extra.append("%s n/a" % detail)
-        print("  %-16s %2d chips  %6.2f ms  %d npu-smi calls  (%s)"
+        print("  %-16s %2s chips  %6.2f ms  %d npu-smi calls  (%s)"
               % (profile, facts["chip_count"], best * 1e3, calls, ", ".join(extra)))
 
 

@@ -70,4 +70,3 @@ def test_plan_never_raises_on_a_malformed_target():
 ])
 def test_reboot_required(state, required):
     assert _hdk.reboot_required(state) is required
-

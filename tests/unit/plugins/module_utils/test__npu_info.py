@@ -139,7 +139,7 @@ def test_a_hot_patched_driver_needs_no_reboot():
     text = recorded[("info",)][1]
     recorded[("info",)] = (0, text.replace("npu-smi 25.2.0    ", "npu-smi 25.0.rc1.2").replace(
         "Version: 25.2.0           ", "Version: 25.0.rc1.2.sph001"))
-    facts, _ = gather("atlas-800i-a2", recorded=recorded)
+    facts = gather("atlas-800i-a2", recorded=recorded)[0]
     assert (facts["npu_smi_version"], facts["driver"]["loaded"]) == ("25.0.rc1.2", "25.0.rc1.2.sph001")
     facts["driver"]["installed"] = "25.0.rc1.2"
     facts["firmware"]["installed"] = facts["firmware"]["loaded"]
@@ -149,7 +149,7 @@ def test_a_hot_patched_driver_needs_no_reboot():
 def test_an_edge_board_without_bus_ids():
     recorded = outputs("atlas-800i-a2")
     recorded[("info",)] = (0, recorded[("info",)][1].replace("| 0000:C2:00.0  |", "| NA            |"))
-    facts, _ = gather("atlas-800i-a2", recorded=recorded)
+    facts = gather("atlas-800i-a2", recorded=recorded)[0]
     assert [c["bus_id"] for c in facts["chips"]][:3] == ["0000:C1:00.0", None, "0000:81:00.0"]
     assert facts["chips"][1]["device"] == "/dev/davinci1"
 

@@ -14,9 +14,13 @@ COMPONENTS = [{"name": "driver", "file": DRIVER, "version": "24.1.rc3", "install
 SUM_A, SUM_B = "a" * 64, "b" * 64
 
 
-def test_only_the_components_to_install_go_through():
-    assert [c["name"] for c in _packages.to_install(COMPONENTS)] == ["driver"]
-    assert _packages.to_install([{"name": "x", "file": "x.run"}]) == [{"name": "x", "file": "x.run"}]
+def test_the_pipeline_handles_what_is_installed_and_what_is_only_inspected():
+    assert [c["name"] for c in _packages.handled(COMPONENTS)] == ["driver"]
+    assert _packages.handled([{"name": "x", "file": "x.run"}]) == [{"name": "x", "file": "x.run", "install": True}]
+    inspected = [dict(COMPONENTS[0], install=False, inspect=True), COMPONENTS[1]]
+    assert _packages.handled(inspected) == []  # nothing to install: nothing to inspect either
+    inspected[1] = dict(COMPONENTS[1], install=True)
+    assert [c["name"] for c in _packages.handled(inspected)] == ["driver", "firmware"]
 
 
 def test_locate_ignores_case_and_names_the_missing():
@@ -62,8 +66,8 @@ def test_mismatches_read_the_stat_results():
     assert bad == [(DRIVER, SUM_B, SUM_A)]
     assert _packages.mismatches(files, {"driver": SUM_B}, stats) == []
     message = _packages.mismatch_message("hdk", "https://u:p@mirror/x", bad)
-    assert message.startswith("https://***@mirror/x/%s has SHA-256 %s, not %s. The file is corrupt" % (DRIVER, SUM_B,
-                                                                                                     SUM_A))
+    expected = "https://***@mirror/x/%s has SHA-256 %s, not %s. The file is corrupt" % (DRIVER, SUM_B, SUM_A)
+    assert message.startswith(expected)
     assert "correct hdk_checksums" in message
 
 
@@ -123,8 +127,8 @@ def test_failure_message_keeps_the_failing_item_and_the_log_tail():
         {"item": {"name": "firmware"}, "failed": False, "msg": ""},
         {"item": {"name": "driver"}, "failed": True, "msg": "The driver installer x.run failed with rc 1",
          "log_tail": ["a", "", "b", "c", "d", "e", "[Driver] package install failed"]}]}
-    assert _packages.failure_message(failed, "h1") == ("h1: The driver installer x.run failed with rc 1 Install log: b | c | d "
-                                                 "| e | [Driver] package install failed")
+    assert _packages.failure_message(failed, "h1") == (
+        "h1: The driver installer x.run failed with rc 1 Install log: b | c | d | e | [Driver] package install failed")
     assert _packages.failure_message({"msg": "GET https://u:p@m/x failed"}) == "GET https://***@m/x failed"
     assert _packages.failure_message({"msg": "h1: refused"}, "h1") == "h1: refused"
     assert _packages.failure_message(None) == "the task failed without a message"

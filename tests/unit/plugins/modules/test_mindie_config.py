@@ -76,7 +76,7 @@ def test_write_is_4_space_json_0640_and_idempotent(conf, capsys):
 
 def test_mode_0644_is_brought_to_0640_without_a_rewrite(conf, capsys):
     os.chmod(conf, 0o644)
-    content, mtime, inode, _ = fingerprint(conf)
+    content, mtime, inode = fingerprint(conf)[:3]
     result = run({"path": str(conf)}, capsys)
     assert result["changed"] is True and fingerprint(conf) == (content, mtime, inode, 0o640)
     assert run({"path": str(conf)}, capsys)["changed"] is False
