@@ -10,7 +10,7 @@ from __future__ import annotations
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
-from ansible_collections.ascendops.llm.plugins.module_utils import _cann, _chips, _hdk, _host, _versions
+from ansible_collections.ascendops.llm.plugins.module_utils import _ascend_package, _cann, _chips, _hdk, _host, _versions
 
 
 def ascend_package_name(version, component, family, arch):
@@ -44,6 +44,12 @@ def ascend_cann_plan(cann, target, components, allow_downgrade=False):
     return _cann.plan(cann, target, components, boolean(allow_downgrade, strict=False))
 
 
+def ascend_package_plan(installed_record, component, target, allow_downgrade=False, allow_option="allow_downgrade"):
+    """`_versions.plan` from the text of the component's installed record (None or '' when absent)."""
+    installed = _ascend_package.release_from_record(component, installed_record or "")
+    return _versions.plan(component, installed, target, boolean(allow_downgrade, strict=False), allow_option)
+
+
 def ascend_env_diff(after, before):
     """environment after sourcing | ascend_env_diff(environment before) -> what the sourcing set or changed."""
     return _cann.environment_diff(before, after)
@@ -65,4 +71,6 @@ class FilterModule:
             "ascend_cann_inner_compatible": _cann.inner_compatible,
             "ascend_cann_stale_versions": _cann.stale_versions,
             "ascend_env_diff": ascend_env_diff,
+            "ascend_package_plan": ascend_package_plan,
+            "ascend_file_arch": _versions.file_arch,
         }

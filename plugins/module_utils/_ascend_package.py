@@ -18,6 +18,7 @@ from ansible_collections.ascendops.llm.plugins.module_utils import _versions
 
 HDK = ("driver", "firmware")  # changes take effect after a reboot
 INSTALL_LOG = "/var/log/ascend_seclog/ascend_install.log"
+LOGS = {"docker-runtime": "/var/log/ascend-docker-runtime/installer.log"}  # MindCluster logs on its own
 RECORD_PATTERNS = ("*version.info", "*install.info", "*version.cfg")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -33,7 +34,7 @@ def record_paths(component: str, root: str, arch: str) -> list:
         "nnal": [os.path.join(root, "nnal", "atb", "latest", "version.info")],
         "mindie": [os.path.join(root, "mindie", "latest", "version.info"),
                    os.path.join(root, "mindie", "latest", "mindie-service", "version.info")],
-        "docker-runtime": [os.path.join(root, "Ascend-Docker-Runtime", "version.info")],
+        "docker-runtime": [os.path.join(root, "Ascend-Docker-Runtime", "ascend_docker_runtime_install.info")],
     }[component]
 
 
@@ -55,7 +56,15 @@ def release_from_record(component: str, text: str):
         value = _versions.parse_colon_value(text).get("Ascend-mindie", "")
         m = re.search(r"(\d+\.\d+\.(?:RC\d+|\d+))", value, re.I)
         return m.group(1) if m else None
+    if component == "docker-runtime":  # version=v6.0.0 (run_main.sh save_install_args)
+        value = _versions.parse_key_value(text).get("version") or ""
+        return value[1:] if value[:1] in ("v", "V") else (value or None)
     return _versions.parse_key_value(text).get("version") or _versions.parse_key_value(text).get("Version")
+
+
+def log_path(component: str) -> str:
+    """The installer log whose tail explains a failure."""
+    return LOGS.get(component, INSTALL_LOG)
 
 
 def installed_release(component: str, read, root: str, arch: str):
@@ -113,9 +122,11 @@ def installer_args(component: str, action: str, install_path: str = None, instal
             args.append("--upgrade")
     elif component == "firmware":
         args.append("--full" if action == "install" else "--upgrade")
+    elif component == "docker-runtime":  # --upgrade replaces the binaries and leaves daemon.json alone
+        args.append("--install" if action == "install" else "--upgrade")
     else:
         args.append("--install")
-        if install_for_all and component != "docker-runtime":
+        if install_for_all:
             args.append("--install-for-all")
     # The driver takes --install-path with --full only; its --upgrade keeps the recorded path (section 4.1).
     if install_path and component != "firmware" and (component != "driver" or action == "install"):

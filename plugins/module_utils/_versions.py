@@ -216,6 +216,13 @@ def package_file_name(component: str, family: str, version: str, arch: str) -> s
     return "%s_%s_linux-%s.run" % (_chip_field(family, "kernels_package", "CANN kernels"), version, arch)
 
 
+def file_arch(name: str):
+    """The CPU a package file is built for, from its name (`..._linux-aarch64.run`, `..._linux-x86-64.run`), or None
+    when the name does not say (firmware, `_linux.run`)."""
+    m = re.search(r"_linux-(x86[-_]64|aarch64)\.run$", name or "", re.I)
+    return normalize_arch(m.group(1).replace("-", "_")) if m else None
+
+
 def match_file(names, wanted: str):
     """The name among `names` equal to `wanted` ignoring case, or None (vendors and mirrors vary RC/rc)."""
     for name in names:

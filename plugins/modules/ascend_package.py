@@ -89,9 +89,10 @@ options:
     type: str
     choices: [x86_64, aarch64]
   log_path:
-    description: The installers' log, whose tail is returned on failure.
+    description:
+      - The installer's log, whose tail is returned on failure. By default C(/var/log/ascend_seclog/ascend_install.log),
+        and C(/var/log/ascend-docker-runtime/installer.log) for the Ascend Docker Runtime.
     type: path
-    default: /var/log/ascend_seclog/ascend_install.log
 notes:
   - Driver and firmware changes take effect after a reboot; C(reboot_required) says so. The M(ascendops.llm.npu_info)
     facts tell loaded from installed releases at any later time.
@@ -210,12 +211,13 @@ def main():
             allow_downgrade=dict(type="bool", default=False),
             env_script=dict(type="path"),
             arch=dict(type="str", choices=["x86_64", "aarch64"]),
-            log_path=dict(type="path", default=pkg.INSTALL_LOG),
+            log_path=dict(type="path"),
         ),
         supports_check_mode=True,
     )
     p = module.params
     component, path = p["component"], p["path"]
+    p["log_path"] = p["log_path"] or pkg.log_path(component)
     arch = p["arch"] or machine_arch()
     result = {"changed": False, "component": component, "package": {"path": path}}
 

@@ -81,6 +81,30 @@ EOF
     rm -rf "$pkgroot"
 }
 
+# A tiny image for the inner Docker engines' tests (sh, ls, cat, python3 for the simulated npu-smi), made from the
+# base image's own files, so the inner engine's vfs copies stay small. Saved in `docker save` format for docker load.
+PROBE_IMAGE=ascend-sim/probe:1
+build_probe() {
+    local base=$1 out=$2 probe
+    probe=$(docker create "$base" /bin/sh -c '
+        set -e
+        bins="/bin/dash /bin/ls /bin/cat /usr/bin/env /usr/bin/python3.11"
+        { for f in $bins /bin/sh /usr/bin/python3; do echo "$f"; done
+          for f in $bins /usr/lib/python3.11/lib-dynload/*.so; do ldd "$f" | grep -o "/[^ ]*"; done |
+              sort -u | while read -r lib; do echo "$lib"; readlink -f "$lib"; done
+          find /usr/lib/python3.11 -maxdepth 1 -mindepth 1 ! -name test ! -name idlelib ! -name tkinter \
+              ! -name ensurepip ! -name lib2to3 ! -name turtledemo ! -name pydoc_data ! -name "config-*"
+        } | sort -u >/tmp/probe.list
+        mkdir -p /tmp/probe/tmp /tmp/probe/dev /tmp/probe/proc /tmp/probe/sys /tmp/probe/etc
+        cd /tmp/probe
+        tar -c tmp dev proc sys etc -C / -T /tmp/probe.list 2>/dev/null || [ $? -eq 1 ]')  # 1: warnings only
+    docker start -a "$probe" | docker import --change 'CMD ["/bin/sh"]' - "$PROBE_IMAGE" >/dev/null
+    docker rm -f "$probe" >/dev/null
+    mkdir -p "$(dirname "$out")"
+    docker save "$PROBE_IMAGE" >"$out"
+    docker rmi "$PROBE_IMAGE" >/dev/null
+}
+
 build_sim() {
     local base=$1 tag=$2
     work=$(mktemp -d /tmp/ascend-sim-overlay.XXXXXX)
@@ -93,6 +117,7 @@ build_sim() {
     cp -r "$here/ascend_sim" "$work/root/opt/ascend-sim/"
     find "$work/root" -name '__pycache__' -prune -exec rm -rf {} +
     build_sim_debs "$work/root/srv/ascend-sim-repo/sim"
+    build_probe "$base" "$work/root/srv/ascend-sim/images/probe.tar"
     ctr=$(docker create "$base" /bin/sh -c \
         'set -e; apt-get -q update >/dev/null; apt-get -q -y install dmidecode >/dev/null;
          systemctl enable ascend-sim-boot.service >/dev/null 2>&1;

@@ -52,7 +52,7 @@ CANN = {
     "8.5.0": {"inner": "V100R001C25SPC001B130", "compatible": "C20,C21,C22,C23,C25", "runtime": "8.5.0.1.130"},
 }
 
-COMPONENTS = ("driver", "firmware", "toolkit", "kernels", "nnal")
+COMPONENTS = ("driver", "firmware", "toolkit", "kernels", "nnal", "docker-runtime")
 
 
 def version_key(text: str) -> tuple:
@@ -109,6 +109,8 @@ def package_file_name(component: str, family: str, version: str, arch: str) -> s
         return "Ascend-cann-kernels-%s_%s_linux-%s.run" % (fam["kernels_tag"], version, arch)
     if component == "nnal":
         return "Ascend-cann-nnal_%s_linux-%s.run" % (version, arch)
+    if component == "docker-runtime":  # a MindCluster component: no chip family in its name
+        return "Ascend-docker-runtime_%s_linux-%s.run" % (version, arch)
     raise ValueError("unknown component %r" % component)
 
 

@@ -20,7 +20,7 @@ import pwd
 import shutil
 import sys
 
-from . import catalog, state
+from . import catalog, docker_runtime, state
 
 TAGS = {"driver": "Driver", "firmware": "Firmware", "toolkit": "Toolkit", "kernels": "Kernels", "nnal": "NNAL"}
 DRIVER_TOOLS = ["which", "awk", "lspci", "ifconfig", "chattr", "lsattr", "ldconfig", "modprobe", "cksum"]
@@ -506,4 +506,6 @@ def main(argv: list, payload_dir: str = ".") -> int:
     with open(os.path.join(payload_dir, "manifest.json")) as f:
         manifest = json.load(f)
     manifest["payload_dir"] = payload_dir
+    if manifest["component"] == "docker-runtime":  # MindCluster's installer, not the HDK/CANN framework
+        return docker_runtime.install(manifest, argv, sys.stdout)
     return Installer(manifest, argv).run()

@@ -6,6 +6,7 @@ old kernel modules, before the reboot, fails like the real one with the dcmi ini
 
 from __future__ import annotations
 
+import os
 import sys
 
 from . import catalog, render, state
@@ -35,6 +36,20 @@ def software_version(loaded: dict) -> str:
     return ".".join(filter(None, (loaded["driver"], loaded.get("driver_patch"))))
 
 
+def visible(hw: dict):
+    """The hardware this process can reach: dcmi opens davinci_manager, then each chip's /dev/davinci<phy id>. On
+    the host all nodes exist; in a container only those it was given, and npu-smi there keeps the host's NPU IDs
+    (ascend-tech-reference.md section 6.1). None when dcmi cannot initialise."""
+    if not os.path.exists(state.path("/dev/davinci_manager")):
+        return None
+    cards = []
+    for card in hw["cards"]:
+        chips = [c for c in card["chips"] if os.path.exists(state.path("/dev/davinci%d" % c["phy_id"]))]
+        if chips:
+            cards.append(dict(card, chips=chips))
+    return dict(hw, cards=cards)
+
+
 def _int(text: str):
     try:
         return int(text)
@@ -54,7 +69,10 @@ def main(argv: list, tool_version: str, out=None) -> int:
     if loaded.get("driver") != tool_version:
         out.write(DCMI_INIT_FAILED + "\n")
         return RC_ERROR
-    hw = state.host()
+    hw = visible(state.host())
+    if hw is None:
+        out.write(DCMI_INIT_FAILED + "\n")
+        return RC_ERROR
     software = software_version(loaded)
     view = state.live_view(hw, tool_version, software)
     args = argv[1:]

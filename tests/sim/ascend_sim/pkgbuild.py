@@ -22,6 +22,7 @@ LABELS = {
     "toolkit": "ASCEND-CANN-TOOLKIT RUN PACKAGE",
     "kernels": "ASCEND-CANN-KERNELS RUN PACKAGE",
     "nnal": "ASCEND-CANN-NNAL RUN PACKAGE",
+    "docker-runtime": "ascend-docker-runtime",
 }
 
 HEADER = r"""#!/bin/sh
@@ -95,6 +96,8 @@ def records(component: str, family: str, version: str, arch: str, compat_fw=None
         return {"firmware/version.info": "Version=%s\nfirmware_version=1.0\npackage_version=%s\n"
                                          "compatible_version_drv=%s\n" % (version, info["package"],
                                                                           compat_drv or info["drv"])}
+    if component == "docker-runtime":  # run_main.sh carries its version; it records it only once installed
+        return {}
     info = catalog.cann_info(version)
     stamp = "20250724_194044950"
     if component == "toolkit":
