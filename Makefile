@@ -72,12 +72,14 @@ test: lint sanity unit molecule
 perf: setup
 	python tests/perf/bench_npu_info.py $(if $(shell docker ps -q -f name=sim-a3-1),--host sim-a3-1 --host sim-a2-1)
 	python tests/perf/bench_serving_config.py
+	python tests/perf/bench_model_weights.py
 
 SIM_PACKAGES := .cache/sim-packages
 sim-packages:
 	PYTHONPATH=tests/sim python -m ascend_sim.cli mkrepo --out $(SIM_PACKAGES) \
 		--package driver=24.1.rc3 --package firmware=7.5.0.1.129 \
-		--package toolkit=8.2.RC1 --package kernels=8.2.RC1 --package nnal=8.2.RC1 >/dev/null
+		--package toolkit=8.2.RC1 --package kernels=8.2.RC1 --package nnal=8.2.RC1 \
+		--package docker-runtime=6.0.0 >/dev/null
 
 demo: setup image sim-packages
 	ansible-playbook tests/sim/cluster.yml -i inventories/sim
