@@ -84,8 +84,8 @@ def select_chips(npu: dict, wanted) -> dict:
     problems = []
     unknown = [i for i in ids if i not in have]
     if unknown:
-        problems.append("chips %s are not on this host (its chips' physical IDs: %s)" % (_id_list(unknown),
-                                                                                          _id_list(have)))
+        problems.append("chips %s are not on this host (its chips' physical IDs: %s)"
+                        % (_id_list(unknown), _id_list(have)))
     nodes = dict((c["phy_id"], c.get("device")) for c in npu.get("chips") or [])
     no_node = [i for i in ids if i in nodes and not nodes[i]]
     if no_node:
@@ -184,7 +184,7 @@ def probe_result(output: str, npu: dict, chip: int, separator: str) -> dict:
     """What a container started with ASCEND_VISIBLE_DEVICES=<chip> saw (`ls -1 /dev`, the separator line, then
     `npu-smi info`), and every way it differs from exactly that chip: its /dev/davinci node and the three manager nodes, and npu-smi listing that
     chip alone under the host's NPU and chip IDs."""
-    listing, _, smi = (output or "").partition(separator)
+    listing, smi = ((output or "").split(separator, 1) + [""])[:2]
     devices = sorted(line.strip() for line in listing.splitlines() if _NODE.match(line.strip()))
     expected = sorted(["davinci%d" % chip] + [d.rsplit("/", 1)[1] for d in MANAGER_DEVICES])
     problems = []

@@ -12,9 +12,10 @@ module: docker_daemon_config
 short_description: Register the Ascend Docker Runtime in Docker's daemon.json, keeping every other key
 version_added: 1.0.0
 description:
-  - Merges the C(ascend) runtime (C({"path": <binary>, "runtimeArgs": []})), the choice of C(default-runtime) and
-    any other top-level settings into C(/etc/docker/daemon.json), keeping the keys already there (an operator's
-    registry mirrors, log settings, storage driver ...), as the Ascend Docker Runtime installer does.
+  - Merges the C(ascend) runtime (its binary as C(path), C(runtimeArgs) an empty list), the choice of
+    C(default-runtime) and any other top-level settings into C(/etc/docker/daemon.json), keeping the keys already
+    there (an operator's registry mirrors, log settings, storage driver ...), as the Ascend Docker Runtime installer
+    does.
   - Refuses a file that is not a JSON object and leaves it untouched; it is never replaced.
   - Writes only when the configuration changes (same keys and values in the same order leave the file alone,
     whatever its layout). The engine reads the file when it starts, so the caller restarts it on a change.
