@@ -12,7 +12,7 @@ import re
 import stat
 import uuid
 
-from . import catalog, pci, profiles, state
+from . import catalog, hccn, pci, profiles, state
 
 # Each driver module registers its character device with a dynamic major; these are fixed values from the range
 # the kernel hands out (234-254). /dev/davinciN takes the chip's physical id as its minor.
@@ -113,6 +113,7 @@ def boot(environ: dict | None = None) -> dict:
         for phy, net in sorted(hw["roce"].items(), key=lambda kv: int(kv[0])):
             for key in ("address", "netmask", "netdetect", "gateway"):
                 conf.setdefault("%s_%s" % (key, phy), net[key])
+            conf.setdefault("send_arp_status_%s" % phy, "1")  # as in the real hccn.conf of the reference
         state.write_kv(state.HCCN_CONF, conf, 0o600)
         os.makedirs(os.path.dirname(preset), exist_ok=True)
         open(preset, "w").close()
@@ -133,4 +134,6 @@ def boot(environ: dict | None = None) -> dict:
     if driver:
         _device_nodes(hw)
     state.write_json(state.LOADED, loaded)
+    # The loaded driver brings the dies' RoCE addresses up from hccn.conf (a restart gave a fresh namespace).
+    hccn.sync_netns(environ.get("ASCEND_SIM_ROCE_DEV") or "eth0")
     return loaded

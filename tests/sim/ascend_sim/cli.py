@@ -4,7 +4,7 @@
   ascend-sim show                                   the hardware profile and what is loaded, as JSON
   ascend-sim fault chip --npu N --chip C --health Alarm [--code 80E18005 ...] [--info TEXT]
   ascend-sim fault installer --component driver [--percent 40]   the next install of it fails halfway
-  ascend-sim fault link-down --phy N                 a RoCE port loses its link
+  ascend-sim fault link-down --phy N                 a RoCE port loses its link (its address leaves the network)
   ascend-sim fault bus-na --npu N [--chip C]         npu-smi shows the chip's Bus-Id as NA (as on edge boards)
   ascend-sim fault clear                             no faults
   ascend-sim hold --npu N --chip C --memory MB [--pid PID] [--name NAME]
@@ -27,7 +27,7 @@ import signal
 import subprocess
 import sys
 
-from . import boot, pkgbuild, state
+from . import boot, hccn, pkgbuild, state
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,7 +85,8 @@ def main(argv=None) -> int:
         print(json.dumps(boot.boot(), sort_keys=True))
     elif args.cmd == "show":
         print(json.dumps({"hardware": state.host(), "loaded": state.loaded(), "faults": state.faults(),
-                          "holders": state.holders()}, indent=1, sort_keys=True))
+                          "holders": state.holders(), "network": state.read_json(hccn.NET_STATE, {})},
+                         indent=1, sort_keys=True))
     elif args.cmd == "fault":
         faults = state.faults()
         if args.kind == "chip":
@@ -98,12 +99,13 @@ def main(argv=None) -> int:
         elif args.kind == "installer":
             faults.setdefault("installer_fail", {})[args.component] = args.percent
         elif args.kind == "link-down":
-            faults.setdefault("link_down", []).append(args.phy)
+            faults["link_down"] = sorted(set(faults.get("link_down", [])) | {args.phy})
         elif args.kind == "bus-na":
             faults.setdefault("bus_na", []).append("%d:%d" % (args.npu, args.chip))
         else:
             faults = {}
         state.write_json(state.FAULTS, faults)
+        hccn.sync_netns()  # a link down takes its die's address off the network; clear brings it back
     elif args.cmd == "hold":
         holders = state.read_json(state.HOLDERS, []) or []
         pid, spawned = args.pid, False

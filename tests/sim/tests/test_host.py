@@ -230,7 +230,8 @@ def test_hccn_tool_reads_and_persists_hccn_conf(host, tmp_path):
     assert tool("-i", "3", "-ip", "-s", "address", "10.1.0.3", "netmask", "255.255.0.0") == \
         (0, hccn.OK_SET + "\n")
     assert "address_3=10.1.0.3\n" in open(state.path(state.HCCN_CONF)).read()
-    assert tool("-i", "3", "-ip", "-s", "address", "192.168.1.5", "netmask", "255.255.255.0")[0] == 1
+    assert tool("-i", "3", "-ip", "-s", "address", "192.168.1.5", "netmask", "255.255.255.0") == \
+        (7, "The ip address configured is conflicted!\n")  # UDA_PARAM_CONFLICT_IP_ADDR_ERR 0x2007
     assert tool("-i", "1", "-tls", "-s", "enable", "0")[0] == 0
     assert "tls switch[0]" in tool("-i", "1", "-tls", "-g")[1]
     assert tool("-i", "0", "-net_health", "-g") == (0, "net health status: Success\n")
