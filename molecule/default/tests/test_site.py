@@ -58,9 +58,22 @@ def test_login_shells_get_the_cann_environment(host):
 
 
 def test_packages_cached_privately(host):
-    """Driver, firmware, toolkit, kernels and NNAL, copied from the controller: root only."""
+    """Driver, firmware, toolkit, kernels, NNAL and the Ascend Docker Runtime, copied from the controller: root
+    only."""
     cache = host.file("/var/cache/ascendops/packages")
     assert (cache.user, cache.group, cache.mode) == ("root", "root", 0o750)
     files = [host.file("%s/%s" % (cache.path, name)) for name in cache.listdir()]
-    assert len(files) == 5
+    assert len(files) == 6
     assert {(f.user, f.mode) for f in files} == {("root", 0o600)}
+
+
+def test_containers_get_their_chip_through_the_ascend_runtime(host):
+    """The container runtime stage: the engine knows runtime ascend, and a container given the last chip sees it
+    alone with the manager devices."""
+    assert "ascend" in host.check_output("docker info --format '{{json .Runtimes}}'")
+    last = max(int(n[len("davinci"):]) for n in host.file("/dev").listdir() if n[len("davinci"):].isdigit()
+               and n.startswith("davinci"))
+    seen = host.check_output("docker run --rm --runtime ascend -e ASCEND_VISIBLE_DEVICES=%d ascend-sim/probe:1 "
+                             "ls /dev" % last).split()
+    assert sorted(n for n in seen if n.startswith(("davinci", "devmm", "hisi"))) == sorted(
+        ["davinci%d" % last, "davinci_manager", "devmm_svm", "hisi_hdc"])
