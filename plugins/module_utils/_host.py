@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import os
 import platform
+import tempfile
 
 
 def read_text(path):
@@ -16,6 +18,30 @@ def read_text(path):
             return f.read()
     except (IOError, OSError):
         return None
+
+
+def write_file(module, path, text, default_mode, existed, changed):
+    """Write `text` to `path` atomically (a temporary file beside it, then a rename) when `changed`, outside check
+    mode; then give it the task's owner, group and mode (`default_mode` when the task names none). Returns whether
+    anything changed. Fails the module on a write error."""
+    if changed and not module.check_mode:
+        directory = os.path.dirname(path) or "."
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o755)
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", dir=directory)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+        except OSError as exc:
+            os.unlink(tmp)
+            module.fail_json(msg="Cannot write %s: %s" % (tmp, exc))
+        module.atomic_move(tmp, path, unsafe_writes=module.params["unsafe_writes"])
+    file_args = module.load_file_common_arguments(module.params)
+    if file_args["mode"] is None:
+        file_args["mode"] = default_mode
+    if not module.check_mode or existed:
+        changed = module.set_fs_attributes_if_different(file_args, changed, diff=None)
+    return changed
 
 
 # CPU architecture aliases -> the spelling of Ascend package and record names (`uname -m`, Go/Debian names)

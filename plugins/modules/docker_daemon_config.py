@@ -86,13 +86,12 @@ config:
 
 import json
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.ascendops.llm.plugins.module_utils import _containers
-from ansible_collections.ascendops.llm.plugins.module_utils._host import read_text
+from ansible_collections.ascendops.llm.plugins.module_utils._host import read_text, write_file
 
 
 def main():
@@ -126,23 +125,8 @@ def main():
     if changed and module._diff:
         out["diff"] = {"before": text or "", "after": _containers.render_daemon_config(result),
                        "before_header": path, "after_header": path}
-    if changed and not module.check_mode:
-        directory = os.path.dirname(path) or "."
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-        fd, tmp = tempfile.mkstemp(prefix=".daemon.json.", dir=directory)
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(_containers.render_daemon_config(result))
-        except OSError as exc:
-            os.unlink(tmp)
-            module.fail_json(msg="Cannot write %s: %s" % (tmp, to_native(exc)))
-        module.atomic_move(tmp, path, unsafe_writes=p["unsafe_writes"])
-    file_args = module.load_file_common_arguments(p)
-    if file_args["mode"] is None:
-        file_args["mode"] = "0600"
-    if not module.check_mode or exists:
-        out["changed"] = module.set_fs_attributes_if_different(file_args, out["changed"], diff=None)
+    # 0600 unless the task says otherwise, as the Ascend Docker Runtime installer leaves it
+    out["changed"] = write_file(module, path, _containers.render_daemon_config(result), "0600", exists, changed)
     module.exit_json(**out)
 
 

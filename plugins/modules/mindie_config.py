@@ -271,13 +271,12 @@ backup_file:
 import json
 import os
 import stat
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.ascendops.llm.plugins.module_utils import _mindie
-from ansible_collections.ascendops.llm.plugins.module_utils._host import read_text
+from ansible_collections.ascendops.llm.plugins.module_utils._host import read_text, write_file
 
 SETTINGS = list(_mindie.OPTIONS) + ["parallel"]
 
@@ -389,23 +388,10 @@ def main():
     if changed and module._diff:
         out["diff"] = {"before": _mindie.render(current) if current is not None else "",
                        "after": _mindie.render(result), "before_header": path, "after_header": path}
-    if changed and not module.check_mode:
-        if p["backup"] and exists:
-            out["backup_file"] = module.backup_local(path)
-        fd, tmp = tempfile.mkstemp(prefix=".config.json.", dir=os.path.dirname(path) or ".")
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(_mindie.render(result))
-        except OSError as exc:
-            os.unlink(tmp)
-            module.fail_json(msg="Cannot write %s: %s" % (tmp, to_native(exc)))
-        module.atomic_move(tmp, path, unsafe_writes=p["unsafe_writes"])
-    file_args = module.load_file_common_arguments(p)
-    if file_args["mode"] is None:
-        # The files fragment's default keeps the old mode or the umask; MindIE wants 0640 at most.
-        file_args["mode"] = "0640"
-    if not module.check_mode or exists:
-        out["changed"] = module.set_fs_attributes_if_different(file_args, out["changed"], diff=None)
+    if changed and not module.check_mode and p["backup"] and exists:
+        out["backup_file"] = module.backup_local(path)
+    # The files fragment's default keeps the old mode or the umask; MindIE wants 0640 at most.
+    out["changed"] = write_file(module, path, _mindie.render(result), "0640", exists, changed)
     module.exit_json(**out)
 
 
