@@ -19,7 +19,7 @@ COLLECTION_LINK := .collections/ansible_collections/ascendops/llm
 SANITY_ROOT := build/ansible_collections/ascendops/llm
 PIP_VERSION := 24.2
 
-.PHONY: help setup collection-link image sim-packages lint yamllint ansible-lint sanity unit molecule test perf demo demo-clean clean
+.PHONY: help prereqs setup collection-link image sim-packages lint yamllint ansible-lint sanity unit molecule test perf demo demo-clean clean
 
 help:
 	@grep -E '^#   make' $(MAKEFILE_LIST) | sed 's/^#   //'
@@ -30,6 +30,10 @@ $(BIN)/ansible-playbook: requirements.txt
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
+
+# Debian packages and a running Docker engine (sudo when not root); .ci/run calls it too.
+prereqs:
+	tests/sim/prereqs.sh
 
 setup: $(BIN)/ansible-playbook collection-link
 
@@ -81,7 +85,7 @@ sim-packages:
 		--package toolkit=8.2.RC1 --package kernels=8.2.RC1 --package nnal=8.2.RC1 \
 		--package docker-runtime=6.0.0 >/dev/null
 
-demo: setup image sim-packages
+demo: prereqs setup image sim-packages
 	ansible-playbook tests/sim/cluster.yml -i inventories/sim
 	ansible-playbook site.yml -i inventories/sim
 	ansible-playbook tests/sim/report.yml -i inventories/sim
