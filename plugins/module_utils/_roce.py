@@ -22,6 +22,7 @@ VNIC_NET = ipaddress.IPv4Network("192.168.1.0/24")  # host <-> device virtual NI
 MTU_RANGE = (68, 9702)  # hccn_tool -mtu on Ethernet (TOOL_MIN_MTU_SIZE .. TOOL_ETH_MAX_MTU_SIZE)
 KEYS = ("addresses", "cidr", "offset", "formula", "netmask", "gateway", "netdetect", "mtu", "tls")
 # setting -> its /etc/hccn.conf key (cfg.c writes `<key>_<phy id>=<value>`)
+BOOLEANS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
 CONF_KEYS = {"address": "address", "netmask": "netmask", "gateway": "gateway", "netdetect": "netdetect",
              "tls": "tls_enable", "mtu": "mtu"}
 
@@ -472,3 +473,132 @@ def check_state(plan_hosts: dict, deployments: dict, facts: dict) -> list:
             problems.append("deployment %s has mixed TLS switches (%s); set npu_network_tls and apply it again."
                             % (group, "; ".join(seen)))
     return problems
+
+
+# ---- the inventory: which hosts are planned, from what --------------------------------------------------------
+
+def inventory_plan(deployment_groups, groups: dict, members: dict) -> dict:
+    """The plan of the hosts the npu_network role manages, from the inventory.
+
+    `deployment_groups`: the names of the inventory groups that are deployments (`npu_network_deployment_groups`);
+    `groups`: the inventory's group -> [host] map; `members`: host -> {"npu": its npu facts, "settings": its
+    npu_network_* values as that host resolves them (keys of KEYS plus "single_host")}, None for a host that did
+    not run the role (outside the play, --limit). A deployment of two or more hosts is planned as one; a host in a
+    one-host deployment, or in none, only when its `single_host` is true. Returns plan()'s result plus "skipped":
+    {host: why} for hosts of `members` not planned.
+    """
+    refusals, hosts, where = [], [], {}
+    names = deployment_groups if isinstance(deployment_groups, (list, tuple)) else None
+    if names is None or not all(isinstance(n, str) and n for n in names):
+        names = []
+        refusals.append("%sdeployment_groups is %r; set it to a list of the inventory groups that are multi-node "
+                        "deployments, for example [deepseek_a3]." % (VAR, deployment_groups))
+    for group in names:
+        if not groups.get(group):
+            refusals.append("%sdeployment_groups names %s, which is not an inventory group with hosts; fix the name "
+                            "or add the group to the inventory." % (VAR, group))
+            continue
+        for host in groups[group]:
+            if host in where and where[host] != group:
+                refusals.append("%s: it is in the deployments %s and %s, and a die can have one plan only; list it "
+                                "in one of %sdeployment_groups." % (host, where[host], group, VAR))
+            where.setdefault(host, group)
+    planned = set()
+    for group in names:
+        members_of = groups.get(group) or []
+        single = len(members_of) == 1
+        for host in members_of:
+            if host in planned or where.get(host) != group:
+                continue
+            data = members.get(host)
+            if single and not (data and (data.get("settings") or {}).get("single_host")):
+                continue
+            planned.add(host)
+            if not data or not data.get("npu") or data.get("settings") is None:
+                refusals.append("%s: it is a node of the deployment %s but did not run the npu_network role (the play "
+                                "ran with --limit, or its NPU facts were not gathered), and the plan needs every "
+                                "node; run without --limit so every member of %s is in the play."
+                                % (host, group, group))
+                continue
+            hosts.append(_plan_host(host, group, data))
+    skipped = {}
+    for host, data in members.items():
+        if host in planned:
+            continue
+        if data and (data.get("settings") or {}).get("single_host"):
+            planned.add(host)
+            if data.get("npu"):
+                hosts.append(_plan_host(host, where.get(host, host), data))
+            continue
+        skipped[host] = ("a one-host deployment (set %ssingle_host to address it)" % VAR if host in where else
+                         "in no multi-node deployment (%sdeployment_groups)" % VAR)
+    result = plan(hosts)
+    result["refusals"] = refusals + result["refusals"]
+    result["skipped"] = skipped
+    return result
+
+
+def _plan_host(host, group, data):
+    npu, settings = data["npu"], data.get("settings") or {}
+    entry = {"host": host, "group": group, "phy_ids": [c["phy_id"] for c in npu.get("chips") or []],
+             "chip_family": npu.get("chip_family"), "product": npu.get("product")}
+    for key in KEYS:
+        value = settings.get(key)
+        if value in (None, "", []):
+            continue
+        # Extra vars (-e npu_network_offset=10) arrive as text: read integers and booleans as the role's spec does.
+        if key in ("offset", "mtu") and isinstance(value, str) and value.strip().isdigit():
+            value = int(value)
+        elif key == "tls" and isinstance(value, str) and value.strip().lower() in BOOLEANS:
+            value = BOOLEANS[value.strip().lower()]
+        entry[key] = value
+    return entry
+
+
+def plan_lines(result: dict) -> list:
+    """The plan as lines an operator reads in check mode: one per die, then the hosts left alone."""
+    lines = []
+    for group, members in result.get("deployments", {}).items():
+        for host in members:
+            for die in result["hosts"].get(host) or []:
+                lines.append("%s %s die %d: %s/%s gateway %s netdetect %s tls %s%s" % (
+                    group, host, die["phy_id"], die["address"], die["netmask"], die["gateway"] or "-",
+                    die["netdetect"], "on" if die["tls"] else "off",
+                    " mtu %s" % die["mtu"] if die["mtu"] is not None else ""))
+    lines += ["%s: not addressed, %s" % (host, why) for host, why in sorted(result.get("skipped", {}).items())]
+    return lines
+
+
+def host_pairs(result: dict, host: str, npu_facts: dict | None = None, hccs: bool = False) -> list:
+    """The pairs `host` tests, each with the `argv` of its hccn_tool command: RoCE pings of its deployment (ping_matrix), or on A3 the HCCS pings inside the super
+    pod (hccs_matrix), from the npu facts of every member (`npu_facts`: host -> facts gathered with the spod
+    details; a die without a super pod id is left out)."""
+    if not hccs:
+        return [dict(p, argv=ping_args(p["phy_id"], p["peer_address"]))
+                for p in ping_matrix(result["hosts"], result["deployments"]) if p["host"] == host]
+    hosts = []
+    for group, members in result["deployments"].items():
+        for member in members:
+            chips = [c for c in ((npu_facts or {}).get(member) or {}).get("chips") or []
+                     if c.get("super_pod_id") is not None and c.get("server_index") is not None]
+            planned = set(d["phy_id"] for d in result["hosts"].get(member) or [])
+            if chips and planned:
+                hosts.append({"host": member, "group": group, "super_pod_id": chips[0]["super_pod_id"],
+                              "server_index": int(chips[0]["server_index"]),
+                              "phy_ids": [c["phy_id"] for c in chips if c["phy_id"] in planned]})
+    return [dict(p, argv=hccs_ping_args(p["phy_id"], p["peer_address"])) for p in hccs_matrix(hosts)
+            if p["host"] == host]
+
+
+def judge(pairs: list, results: list, dies: list, hccn: dict | None = None, lldp: list | None = None,
+          hccs: bool = False) -> dict:
+    """reachability() over what the role ran: `results` the command results of the pings (in `pairs` order),
+    `dies` the host's plan, `hccn` its hccn facts (the link of each die), `lldp` the results of `-lldp -g` with the
+    die's phy id as `item`."""
+    outputs = [(r.get("rc"), (r.get("stdout") or "") + "\n" + (r.get("stderr") or "")) for r in results]
+    links = {d["phy_id"]: d.get("link") for d in (hccn or {}).get("devices") or []}
+    ports = {r.get("item"): r.get("stdout") for r in lldp or [] if r.get("rc") == 0}
+    host = pairs[0]["host"] if pairs else None
+    context = {(host, die["phy_id"]): {"netmask": die.get("netmask"), "link": links.get(die["phy_id"]),
+                                       "lldp": ports.get(die["phy_id"])} for die in dies}
+    return reachability(pairs, outputs, context, hccs)

@@ -251,3 +251,102 @@ def test_check_state_link_health_address_and_tls():
 def test_roce_follows_the_chip_table():
     assert (_roce.roce_family("910b"), _roce.roce_family("310p"), _roce.roce_family("nope")) == (True, False, None)
     assert _hccn.parse_ping("")["ok"] is False
+
+
+# ---- the inventory ---------------------------------------------------------------------------------------------
+
+def npu(phys, family="910b", product="atlas-800i-a2", **chip):
+    return {"chip_family": family, "product": product, "chips": [dict(phy_id=p, **chip) for p in phys]}
+
+
+def member(phys=tuple(A2), family="910b", **settings):
+    return {"npu": npu(phys, family), "settings": dict({"single_host": False, "tls": False}, **settings)}
+
+
+GROUPS = {"qwen": ["a1", "a2"], "solo": ["s"], "duo": ["d"], "all": ["a1", "a2", "s", "d"]}
+
+
+def test_inventory_plan_deployments_and_per_host_settings():
+    a2 = dict(cidr="10.2.0.0/24", gateway="10.2.0.1", addresses=[], formula="", netmask="", offset=None)
+    members = {"a1": member(**dict(a2, offset=10)), "a2": member(**dict(a2, offset=20, mtu=9000)),
+               "s": member(formula="10.9.0.{die+10}", netmask="24", gateway="10.9.0.1"),
+               "d": member(family="310p")}
+    result = _roce.inventory_plan(["qwen", "solo"], GROUPS, members)
+    assert result["refusals"] == [] and result["deployments"] == {"qwen": ["a1", "a2"]}
+    assert result["hosts"]["a2"][7] == {"phy_id": 7, "address": "10.2.0.27", "netmask": "255.255.255.0",
+                                        "gateway": "10.2.0.1", "netdetect": "10.2.0.1", "mtu": 9000, "tls": False}
+    assert result["hosts"]["a1"][0]["mtu"] is None
+    # extra vars come as text
+    text = dict(members, a1=member(**dict(a2, offset="10", mtu="9000", tls="false")))
+    assert _roce.inventory_plan(["qwen"], GROUPS, text)["hosts"]["a1"][1] == dict(
+        result["hosts"]["a1"][1], mtu=9000)
+    assert result["skipped"] == {"s": "a one-host deployment (set npu_network_single_host to address it)",
+                                 "d": "in no multi-node deployment (npu_network_deployment_groups)"}
+    assert _roce.plan_lines(result)[0] == "qwen a1 die 0: 10.2.0.10/255.255.255.0 gateway 10.2.0.1 netdetect " \
+                                          "10.2.0.1 tls off"
+    assert _roce.plan_lines(result)[15].endswith("die 7: 10.2.0.27/255.255.255.0 gateway 10.2.0.1 netdetect "
+                                                 "10.2.0.1 tls off mtu 9000")
+    assert _roce.plan_lines(result)[-2:] == ["d: not addressed, in no multi-node deployment "
+                                             "(npu_network_deployment_groups)",
+                                             "s: not addressed, a one-host deployment (set "
+                                             "npu_network_single_host to address it)"]
+
+    members["s"]["settings"]["single_host"] = True
+    members["d"]["settings"]["single_host"] = True   # a Duo asked for alone has no RoCE: nothing, no refusal
+    result = _roce.inventory_plan(["qwen", "solo"], GROUPS, members)
+    assert result["refusals"] == [] and result["skipped"] == {}
+    assert [d["address"] for d in result["hosts"]["s"]][:2] == ["10.9.0.10", "10.9.0.11"]
+    assert result["hosts"]["d"] == [] and result["deployments"]["solo"] == ["s"]
+
+
+@pytest.mark.parametrize("groups_var, members, expected", [
+    ("qwen", {}, "npu_network_deployment_groups is 'qwen'; set it to a list"),
+    (["nope"], {}, "npu_network_deployment_groups names nope, which is not an inventory group with hosts"),
+    (["qwen", "all"], {h: member(formula="10.0.0.{node*8+die+1}", netmask="24", gateway="10.0.0.254")
+                       for h in GROUPS["all"]},
+     "a1: it is in the deployments qwen and all, and a die can have one plan only"),
+    (["qwen"], {"a1": member(formula="10.0.0.{die+1}", netmask="24", gateway="10.0.0.254"), "a2": None},
+     "a2: it is a node of the deployment qwen but did not run the npu_network role (the play ran with --limit"),
+    (["qwen"], {"a1": member(formula="10.0.0.{die+1}", netmask="24", gateway="10.0.0.254"),
+                "a2": member(formula="10.0.0.{die+1}", netmask="24", gateway="10.0.0.254")},
+     "a2 die 0 (10.0.0.1/24): address 10.0.0.1 is also planned for a1 die 0; every die of the inventory needs its "
+     "own address: fix npu_network_formula."),
+])
+def test_inventory_plan_refusals(groups_var, members, expected):
+    refusals = _roce.inventory_plan(groups_var, GROUPS, members)["refusals"]
+    assert any(r.startswith(expected) for r in refusals), refusals
+
+
+def test_host_pairs_carry_their_command_and_hccs_uses_the_super_pod():
+    a3 = {"formula": "10.3.{die}.{node+10}", "netmask": "24", "gateway": "10.3.{die}.1"}
+    members = {"x": member(A3, "910_93", **a3), "y": member(A3, "910_93", **a3)}
+    for name, index in (("x", 4), ("y", 5)):
+        members[name]["npu"] = npu(A3, "910_93", "atlas-800i-a3", super_pod_id=0, server_index=index)
+    result = _roce.inventory_plan(["ds"], {"ds": ["x", "y"]}, members)
+    pairs = _roce.host_pairs(result, "y")
+    assert len(pairs) == 16 and pairs[3] == {
+        "host": "y", "phy_id": 3, "address": "10.3.3.11", "peer": "x", "peer_phy_id": 3,
+        "peer_address": "10.3.3.10", "argv": ["-i", "3", "-ping", "-g", "address", "10.3.3.10"]}
+    hccs = _roce.host_pairs(result, "x", {h: m["npu"] for h, m in members.items()}, hccs=True)
+    assert len(hccs) == 16 and hccs[1]["argv"] == ["-i", "1", "-hccs_ping", "-g", "address", "192.5.3.198"]
+    assert hccs[1]["address"] == "192.4.3.198"
+    assert _roce.host_pairs(result, "x", {"x": npu(A3, "910_93")}, hccs=True) == []   # no super pod ids
+
+
+def test_judge_reads_command_results_links_and_switch_ports():
+    plan = _roce.plan([host("a", "x", [0, 1]), host("b", "x", [0, 1])],
+                      {"formula": "10.0.0.{10+node*2+die}", "netmask": 24, "gateway": "10.0.0.1"})
+    pairs = _roce.host_pairs(plan, "a")
+    good = "device 0 PING 10.0.0.12\n" + "".join("recv seq=%d,time=0.1ms\n" % n for n in range(3)) + \
+        "3 packets transmitted, 3 received, 0.00% packet loss\n"
+    results = [{"item": pairs[0], "rc": 0, "stdout": good, "stderr": ""},
+               {"item": pairs[1], "rc": 22, "stdout": "", "stderr": "Execute failed: Link status is down."}]
+    hccn = {"devices": [{"phy_id": 0, "link": "UP"}, {"phy_id": 1, "link": "DOWN"}]}
+    lldp = [{"item": 1, "rc": 0, "stdout": "Port ID TLV\n\tIfname: 200GE1/1/2\n"}]
+    verdict = _roce.judge(pairs, results, plan["hosts"]["a"], hccn, lldp)
+    assert verdict["ok"] == [pairs[0]] and [f["phy_id"] for f in verdict["failed"]] == [1]
+    assert verdict["messages"] == [
+        "a die 1 (10.0.0.11) cannot reach b die 1 at 10.0.0.13: the tool refused (Execute failed: Link status is "
+        "down). Check the cable and optical module of die 1 (its link is DOWN); switch port 200GE1/1/2; that both "
+        "dies have netmask 255.255.255.0 in one subnet; the peer's link (hccn_tool -i 1 -link -g on b)."]
+    assert _roce.judge([], [], plan["hosts"]["a"]) == {"ok": [], "failed": [], "messages": []}
