@@ -1,7 +1,10 @@
-"""After the container_runtime scenario: the engine runs with the Ascend runtime registered and not the default, the
+"""After the single_node scenario. Container runtime: the engine runs with the Ascend runtime registered and not the default, the
 operator's daemon.json keys kept; a container started through the runtime sees exactly its chip and npu-smi there
 lists it under the host's NPU IDs; the container started from npu_container_args holds exactly chips 0 and 1.
-Everything is read from docker, npu-smi and the files, never from the collection's facts."""
+Model weights: the fixture's .bin became a model.safetensors that the real safetensors library reads with every
+tensor of the checkpoint but the tied lm_head, byte-identical on both hosts; torch_dtype float16 on the Duo only;
+owner and modes MindIE accepts. Everything is read from docker, npu-smi, the files and the safetensors library,
+never from the collection's facts."""
 
 import json
 import os
@@ -89,3 +92,65 @@ def test_explicit_container_holds_exactly_chips_0_and_1(host):
     smi = host.check_output("docker exec npu-explicit npu-smi info")
     ids = npu_ids(host)
     assert listed(smi) == [ids[0], ids[1]]
+
+
+MODEL = "/data/models/tiny-qwen2"
+FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, os.pardir, "tests", "fixtures",
+                       "models", "tiny-qwen2-bin")
+
+
+def fixture_tensor_names():
+    """The tensor names of the fixture's pickle, read with zipfile and the data.pkl's string opcodes only."""
+    import pickletools
+    import zipfile
+    with zipfile.ZipFile(os.path.join(FIXTURE, "pytorch_model.bin")) as z:
+        pkl = z.read([n for n in z.namelist() if n.endswith("/data.pkl")][0])
+    strings = [arg for op, arg, _ in pickletools.genops(pkl) if op.name in ("BINUNICODE", "SHORT_BINUNICODE")]
+    return set(n for n in strings if n.endswith((".weight", ".bias")))
+
+
+def test_weights_are_safetensors_the_library_reads(host):
+    import safetensors
+    data = host.file(MODEL + "/model.safetensors").content
+    tensors = dict(safetensors.deserialize(data))
+    assert set(tensors) == fixture_tensor_names() - {"lm_head.weight"}
+    assert set(t["dtype"] for t in tensors.values()) == {"BF16"}   # the tensors keep their dtype
+    header = json.loads(data[8:8 + int.from_bytes(data[:8], "little")])
+    assert header["__metadata__"] == {"format": "pt"}
+    other = "mol-a2" if host.backend.get_hostname() == "mol-duo" else "mol-duo"
+    other_host = testinfra.utils.ansible_runner.AnsibleRunner(
+        os.environ["MOLECULE_INVENTORY_FILE"]).get_host(other)
+    assert other_host.file(MODEL + "/model.safetensors").sha256sum == host.file(MODEL + "/model.safetensors").sha256sum
+
+
+def test_dtype_for_the_chip_and_sources_kept_or_removed(host):
+    duo = host.backend.get_hostname() == "mol-duo"
+    config = json.loads(host.file(MODEL + "/config.json").content_string)
+    assert config["torch_dtype"] == ("float16" if duo else "bfloat16")
+    with open(os.path.join(FIXTURE, "config.json")) as f:
+        shipped = json.load(f)
+    assert dict(config, torch_dtype=shipped["torch_dtype"]) == shipped
+    assert host.file(MODEL + "/pytorch_model.bin").exists is not duo   # remove_source on the Duo only
+    assert host.file(MODEL + "/generation_config.json").exists and host.file(MODEL + "/SHA256SUMS").exists
+
+
+def test_owner_and_modes_mindie_accepts(host):
+    d = host.file(MODEL)
+    assert (d.user, d.group, d.mode) == ("HwHiAiUser", "HwHiAiUser", 0o750)
+    for line in host.check_output("find %s -mindepth 1 -printf '%%y %%m %%u %%g %%p\\n'" % MODEL).splitlines():
+        kind, mode, user, group, path = line.split(" ", 4)
+        assert (kind, user, group) == ("f", "HwHiAiUser", "HwHiAiUser"), line
+        assert int(mode, 8) & 0o027 == 0, line
+
+
+def test_sharded_model_from_a_host_directory_and_a_mirror(host):
+    """The side effect staged the sharded fixture from /srv/models on the A2 and from the HTTP mirror on the Duo."""
+    import safetensors
+    with open(os.path.join(os.path.dirname(FIXTURE), "tiny-qwen2-sharded-bin", "pytorch_model.bin.index.json")) as f:
+        names = set(json.load(f)["weight_map"])
+    path = "/data/models/tiny-qwen2-sharded"
+    tensors = dict(safetensors.deserialize(host.file(path + "/model.safetensors").content))
+    assert set(tensors) == names - {"lm_head.weight"}
+    assert host.file(path + "/pytorch_model-00002-of-00002.bin").exists   # remove_source off
+    config = json.loads(host.file(path + "/config.json").content_string)
+    assert config["torch_dtype"] == ("float16" if host.backend.get_hostname() == "mol-duo" else "bfloat16")
