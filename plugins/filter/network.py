@@ -25,8 +25,8 @@ def ascend_roce_plan(hostvars, groups, deployment_groups, play_hosts):
     members = {}
     for host in sorted(wanted):
         settings = hostvars[host].get(SETTINGS) if host in hostvars else None
-        members[host] = None if settings is None else {"npu": _facts(hostvars, host).get("npu"),
-                                                        "settings": dict(settings)}
+        members[host] = None if settings is None else {
+            "npu": _facts(hostvars, host).get("npu"), "settings": dict(settings)}
     return _roce.inventory_plan(deployment_groups, dict(groups), members)
 
 

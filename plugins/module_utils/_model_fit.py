@@ -114,7 +114,8 @@ def check(host: str, model: dict, place: dict, npu: dict, options: dict) -> dict
         refusals.append("%s: %s has %d attention heads, which tensor-parallel size %d does not divide; set "
                         "%stensor_parallel to a divisor of %d (and serve it on that many dies)."
                         % (host, model["name"], n_heads, tp, VAR, n_heads))
-    per_die = size["weights"] / float(tp) + options.get("npu_reserve_mb", 3072) * (1 << 20)
+    reserve = options.get("npu_reserve_mb", 3072) * (1 << 20)
+    per_die = size["weights"] / float(tp) + reserve
     free = [(die_free_mb(c), c.get("phy_id")) for c in chips]
     short = [(mb, phy) for mb, phy in free if mb is not None and mb * (1 << 20) < per_die]
     if short:
@@ -122,9 +123,8 @@ def check(host: str, model: dict, place: dict, npu: dict, options: dict) -> dict
         refusals.append("%s: each die needs %s (weights %s / tensor-parallel %d + %s MindIE reserve) and die %s has "
                         "%s free (%d of %d dies are short); stop what holds NPU memory, raise %stensor_parallel or "
                         "%snodes, or choose a smaller or quantised model."
-                        % (host, gib(per_die), gib(size["weights"]), tp, gib(options.get("npu_reserve_mb", 3072)
-                                                                               * (1 << 20)),
-                           phy, gib(mb * (1 << 20)), len(short), len(chips), VAR, VAR))
+                        % (host, gib(per_die), gib(size["weights"]), tp, gib(reserve), phy, gib(mb * (1 << 20)),
+                           len(short), len(chips), VAR, VAR))
     return {"refusals": refusals, "need": {"copy": copy, "conversion": conversion, "memory": memory,
                                            "per_die": per_die, "tensor_parallel": tp}}
 

@@ -570,9 +570,9 @@ def plan_lines(result: dict) -> list:
 
 
 def host_pairs(result: dict, host: str, npu_facts: dict | None = None, hccs: bool = False) -> list:
-    """The pairs `host` tests, each with the `argv` of its hccn_tool command: RoCE pings of its deployment (ping_matrix), or on A3 the HCCS pings inside the super
-    pod (hccs_matrix), from the npu facts of every member (`npu_facts`: host -> facts gathered with the spod
-    details; a die without a super pod id is left out)."""
+    """The pairs `host` tests, each with the `argv` of its hccn_tool command: RoCE pings of its deployment
+    (ping_matrix), or on A3 the HCCS pings inside the super pod (hccs_matrix), from the npu facts of every member
+    (`npu_facts`: host -> facts gathered with the spod details; a die without a super pod id is left out)."""
     if not hccs:
         return [dict(p, argv=ping_args(p["phy_id"], p["peer_address"]))
                 for p in ping_matrix(result["hosts"], result["deployments"]) if p["host"] == host]

@@ -112,4 +112,3 @@ def test_rc2_schema_config(host):
     assert config["ModelDeployParam"]["npuDeviceIds"] == [list(range(8))]
     assert config["ModelDeployParam"]["ModelParam"][0]["modelName"] == "qwen1.5-7b"
     assert config["OtherParam"]["ServeParam"]["httpsEnabled"] is False
-

@@ -105,7 +105,7 @@ def fixture_tensor_names():
     import zipfile
     with zipfile.ZipFile(os.path.join(FIXTURE, "pytorch_model.bin")) as z:
         pkl = z.read([n for n in z.namelist() if n.endswith("/data.pkl")][0])
-    strings = [arg for op, arg, _ in pickletools.genops(pkl) if op.name in ("BINUNICODE", "SHORT_BINUNICODE")]
+    strings = [arg for op, arg, _pos in pickletools.genops(pkl) if op.name in ("BINUNICODE", "SHORT_BINUNICODE")]
     return set(n for n in strings if n.endswith((".weight", ".bias")))
 
 

@@ -5,13 +5,12 @@ from ansible_collections.ascendops.llm.plugins.filter import network
 
 def hostvars():
     def host(node, changed):
-        return {"ansible_facts": {
-                    "npu": {"chip_family": "910b", "product": "atlas-800i-a2",
-                            "chips": [{"phy_id": 0}, {"phy_id": 1}]},
-                    "hccn": {"devices": [{"phy_id": p, "address": "10.0.0.%d" % (10 + node * 2 + p), "link": "UP",
-                                          "net_health": "Success", "tls_enabled": False} for p in (0, 1)]}},
-                "__npu_network_settings": {"single_host": False, "formula": "10.0.0.{10+node*2+die}",
-                                           "netmask": "24", "gateway": "10.0.0.1", "tls": False},
+        npu = {"chip_family": "910b", "product": "atlas-800i-a2", "chips": [{"phy_id": 0}, {"phy_id": 1}]}
+        hccn = {"devices": [{"phy_id": p, "address": "10.0.0.%d" % (10 + node * 2 + p), "link": "UP",
+                             "net_health": "Success", "tls_enabled": False} for p in (0, 1)]}
+        settings = {"single_host": False, "formula": "10.0.0.{10+node*2+die}", "netmask": "24",
+                    "gateway": "10.0.0.1", "tls": False}
+        return {"ansible_facts": {"npu": npu, "hccn": hccn}, "__npu_network_settings": settings,
                 "__npu_network_applied": {"changed": changed}}
     return {"a": host(0, False), "b": host(1, True), "c": {"ansible_facts": {}}}
 

@@ -10,11 +10,11 @@ DF = "Filesystem 1-blocks Used Available Capacity Mounted on\noverlay 1000 10 99
 
 def test_files_by_name_and_mirror_files():
     found = [{"path": "/m/b/model.bin", "size": 3}, {"path": "/m/b/config.json", "size": 2}]
-    assert weights.ascend_files_by_name(found) == [{"name": "config.json", "size": 2},
-                                                  {"name": "model.bin", "size": 3}]
+    assert weights.ascend_files_by_name(found) == [
+        {"name": "config.json", "size": 2}, {"name": "model.bin", "size": 3}]
     heads = [{"item": "pytorch_model.bin", "content_length": "190357"}, {"item": "config.json", "content_length": 474}]
-    assert weights.ascend_mirror_files(heads) == [{"name": "config.json", "size": 474},
-                                                 {"name": "pytorch_model.bin", "size": 190357}]
+    assert weights.ascend_mirror_files(heads) == [
+        {"name": "config.json", "size": 474}, {"name": "pytorch_model.bin", "size": 190357}]
     with pytest.raises(AnsibleFilterError, match="without a Content-Length"):
         weights.ascend_mirror_files([{"item": "a.bin", "url": "http://m/a.bin"}])
 

@@ -50,8 +50,8 @@ def test_the_reference_worked_example_fits():
 def test_every_refusal_names_host_variable_and_fix():
     tight = place(df=DF.replace("1344112832512", str(100 * GB)), meminfo="MemAvailable: %d kB\n" % (150 * 10 ** 6))
     bins = [{"name": "pytorch_model-%05d-of-00037.bin" % i, "size": 145 * 10 ** 9 // 37} for i in range(1, 38)]
-    result = _model_fit.check("a2", qwen72(files=bins), tight, a2(free_mb=16000), {"nodes": 1,
-                                                                                    "tensor_parallel": 3})
+    result = _model_fit.check("a2", qwen72(files=bins), tight, a2(free_mb=16000),
+                              {"nodes": 1, "tensor_parallel": 3})
     assert result["refusals"] == [
         "a2: /data/models/Qwen2.5-72B needs 270.1 GiB on /data (the copy 135.0 GiB, the conversion to safetensors "
         "135.0 GiB) and /data has 100.0 GiB free; free space there or set model_weights_root to a larger "

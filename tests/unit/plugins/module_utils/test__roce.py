@@ -268,7 +268,7 @@ GROUPS = {"qwen": ["a1", "a2"], "solo": ["s"], "duo": ["d"], "all": ["a1", "a2",
 
 def test_inventory_plan_deployments_and_per_host_settings():
     a2 = dict(cidr="10.2.0.0/24", gateway="10.2.0.1", addresses=[], formula="", netmask="", offset=None)
-    members = {"a1": member(**dict(a2, offset=10)), "a2": member(**dict(a2, offset=20, mtu=9000)),
+    members = {"a1": member(**{**a2, "offset": 10}), "a2": member(**{**a2, "offset": 20, "mtu": 9000}),
                "s": member(formula="10.9.0.{die+10}", netmask="24", gateway="10.9.0.1"),
                "d": member(family="310p")}
     result = _roce.inventory_plan(["qwen", "solo"], GROUPS, members)
@@ -277,7 +277,7 @@ def test_inventory_plan_deployments_and_per_host_settings():
                                         "gateway": "10.2.0.1", "netdetect": "10.2.0.1", "mtu": 9000, "tls": False}
     assert result["hosts"]["a1"][0]["mtu"] is None
     # extra vars come as text
-    text = dict(members, a1=member(**dict(a2, offset="10", mtu="9000", tls="false")))
+    text = dict(members, a1=member(**{**a2, "offset": "10", "mtu": "9000", "tls": "false"}))
     assert _roce.inventory_plan(["qwen"], GROUPS, text)["hosts"]["a1"][1] == dict(
         result["hosts"]["a1"][1], mtu=9000)
     assert result["skipped"] == {"s": "a one-host deployment (set npu_network_single_host to address it)",
