@@ -77,6 +77,7 @@ perf: setup
 	python tests/perf/bench_npu_info.py $(if $(shell docker ps -q -f name=sim-a3-1),--host sim-a3-1 --host sim-a2-1)
 	python tests/perf/bench_serving_config.py
 	python tests/perf/bench_model_weights.py
+	python tests/perf/bench_npu_network.py
 
 SIM_PACKAGES := .cache/sim-packages
 sim-packages:

@@ -369,12 +369,14 @@ def hccs_ping_args(phy: int, address: str) -> list:
     return ["-i", str(phy), "-hccs_ping", "-g", "address", address]
 
 
-def ping_matrix(plan_hosts: dict, deployments: dict) -> list:
+def ping_matrix(plan_hosts: dict, deployments: dict, only: str | None = None) -> list:
     """Every die pings the same die index on every other node of its deployment: [{"host", "phy_id", "address",
-    "peer", "peer_phy_id", "peer_address"}] in inventory order."""
+    "peer", "peer_phy_id", "peer_address"}] in inventory order; with `only`, the pairs that host sends."""
     pairs = []
     for members in deployments.values():
         for host in members:
+            if only is not None and host != only:
+                continue
             for index, die in enumerate(plan_hosts.get(host) or []):
                 for peer in members:
                     peer_dies = plan_hosts.get(peer) or []
@@ -385,11 +387,13 @@ def ping_matrix(plan_hosts: dict, deployments: dict) -> list:
     return pairs
 
 
-def hccs_matrix(hosts: list) -> list:
+def hccs_matrix(hosts: list, only: str | None = None) -> list:
     """A3: every die HCCS-pings the same die index on the other nodes of its deployment inside its super pod.
     `hosts`: [{"host", "group", "super_pod_id", "server_index", "phy_ids"}]; same pair shape as ping_matrix."""
     pairs = []
     for h in hosts:
+        if only is not None and h["host"] != only:
+            continue
         for peer in hosts:
             if peer is h or (peer["group"], peer["super_pod_id"]) != (h["group"], h["super_pod_id"]):
                 continue
@@ -575,9 +579,11 @@ def host_pairs(result: dict, host: str, npu_facts: dict | None = None, hccs: boo
     (`npu_facts`: host -> facts gathered with the spod details; a die without a super pod id is left out)."""
     if not hccs:
         return [dict(p, argv=ping_args(p["phy_id"], p["peer_address"]))
-                for p in ping_matrix(result["hosts"], result["deployments"]) if p["host"] == host]
+                for p in ping_matrix(result["hosts"], result["deployments"], host)]
     hosts = []
     for group, members in result["deployments"].items():
+        if host not in members:
+            continue
         for member in members:
             chips = [c for c in ((npu_facts or {}).get(member) or {}).get("chips") or []
                      if c.get("super_pod_id") is not None and c.get("server_index") is not None]
@@ -586,8 +592,7 @@ def host_pairs(result: dict, host: str, npu_facts: dict | None = None, hccs: boo
                 hosts.append({"host": member, "group": group, "super_pod_id": chips[0]["super_pod_id"],
                               "server_index": int(chips[0]["server_index"]),
                               "phy_ids": [c["phy_id"] for c in chips if c["phy_id"] in planned]})
-    return [dict(p, argv=hccs_ping_args(p["phy_id"], p["peer_address"])) for p in hccs_matrix(hosts)
-            if p["host"] == host]
+    return [dict(p, argv=hccs_ping_args(p["phy_id"], p["peer_address"])) for p in hccs_matrix(hosts, host)]
 
 
 def judge(pairs: list, results: list, dies: list, hccn: dict | None = None, lldp: list | None = None,
