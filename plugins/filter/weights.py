@@ -56,6 +56,7 @@ class FilterModule:
             "ascend_model_dtype": _model_fit.wanted_dtype,
             "ascend_model_files_to_copy": _model_fit.to_copy,
             "ascend_model_fix_modes": _model_fit.fix_modes,
+            "ascend_model_path_problem": _model_fit.path_problem,
             "ascend_sha256sums": ascend_sha256sums,
             "ascend_files_by_name": ascend_files_by_name,
             "ascend_mirror_files": ascend_mirror_files,

@@ -156,16 +156,28 @@ def to_copy(files, present, fmt, remove_source, config_is_current) -> list:
 
 
 def fix_modes(entries, owner, group) -> list:
-    """ansible.builtin.find's entries of the model directory that MindIE would refuse or others could change:
-    group- or other-writable, readable by others, or not the service user's -> [{"path", "mode"}] to set (files
-    0640, directories 0750)."""
+    """ansible.builtin.find's entries of the model directory that MindIE would refuse: a mode that is not a bitwise
+    subset of 0640 (files) or 0750 (directories) per class, as its checks compare (serving-reference 1.5: 0600 and
+    0440 pass, 0644, 0660 and 0700 fail), or not the service user's -> [{"path", "mode"}] to set."""
     out = []
     for e in entries or []:
         mode = int(str(e.get("mode", "0")), 8)
         if e.get("isdir") or e.get("isreg"):
-            if mode & 0o027 or e.get("pw_name") != owner or e.get("gr_name") != group:
+            limit = 0o750 if e.get("isdir") else 0o640
+            if mode & ~limit & 0o777 or e.get("pw_name") != owner or e.get("gr_name") != group:
                 out.append({"path": e["path"], "mode": "0750" if e.get("isdir") else "0640"})
     return out
+
+
+MINDIE_PATH = re.compile(r"^(?!.*\.\.)[a-zA-Z0-9_./-]+$")  # SafePath::CheckSpecialChars (serving-reference 1.5)
+
+
+def path_problem(path: str):
+    """Why MindIE would refuse to load from `path` (spaces, +, @, :, non-ASCII, ..), or None."""
+    if MINDIE_PATH.match(path or ""):
+        return None
+    bad = sorted(set(c for c in path if not re.match(r"[a-zA-Z0-9_./-]", c)))
+    return ("it holds %s" % ", ".join(repr(c) for c in bad)) if bad else "it holds '..'"
 
 
 def config_current(dest_text, source_text, torch_dtype) -> bool:
@@ -184,14 +196,15 @@ def config_current(dest_text, source_text, torch_dtype) -> bool:
 
 
 def wanted_dtype(option: str, config_text, bf16_supported) -> str:
-    """The module's torch_dtype: `auto` is float16 when the chip has no bf16 and the model says bfloat16, else keep."""
+    """The module's torch_dtype. `auto`: a bfloat16 model becomes float16 on a chip without bf16 (310P, 910A); a
+    float32 model, which MindIE refuses on every chip, becomes float16 there and bfloat16 elsewhere; else keep."""
     if option != "auto":
         return option
-    if bf16_supported is not False:
-        return "keep"
     try:
         config = json.loads(config_text) if config_text else {}
     except ValueError:
         return "keep"
     dtype = config.get("torch_dtype", config.get("dtype")) if isinstance(config, dict) else None
-    return "float16" if dtype == "bfloat16" else "keep"
+    if dtype == "float32":
+        return "float16" if bf16_supported is False else "bfloat16"
+    return "float16" if dtype == "bfloat16" and bf16_supported is False else "keep"

@@ -87,7 +87,11 @@ def test_config_current_and_dtype():
     assert _model_fit.config_current(CONFIG.replace("64", "32"), CONFIG, "float16") is False
     assert _model_fit.wanted_dtype("auto", CONFIG, False) == "float16"
     assert _model_fit.wanted_dtype("auto", CONFIG, True) == "keep"
-    assert _model_fit.wanted_dtype("auto", CONFIG.replace("bfloat16", "float32"), False) == "keep"
+    assert _model_fit.wanted_dtype("auto", CONFIG.replace("bfloat16", "float16"), False) == "keep"
+    # MindIE refuses float32 everywhere (serving-reference 1.5)
+    assert _model_fit.wanted_dtype("auto", CONFIG.replace("bfloat16", "float32"), False) == "float16"
+    assert _model_fit.wanted_dtype("auto", CONFIG.replace("bfloat16", "float32"), True) == "bfloat16"
+    assert _model_fit.wanted_dtype("auto", '{"dtype": "float32"}', True) == "bfloat16"
     assert _model_fit.wanted_dtype("bfloat16", CONFIG, False) == "bfloat16"
 
 
@@ -108,7 +112,17 @@ def test_what_is_copied_and_which_modes_are_fixed():
                {"path": "/m/c", "mode": "0644", "isreg": True, "pw_name": "svc", "gr_name": "svc"},
                {"path": "/m/d", "mode": "0750", "isdir": True, "pw_name": "root", "gr_name": "svc"},
                {"path": "/m/e", "mode": "0600", "isreg": True, "pw_name": "svc", "gr_name": "svc"},
+               {"path": "/m/f", "mode": "0440", "isreg": True, "pw_name": "svc", "gr_name": "svc"},
+               {"path": "/m/g", "mode": "0700", "isreg": True, "pw_name": "svc", "gr_name": "svc"},
+               {"path": "/m/h", "mode": "0700", "isdir": True, "pw_name": "svc", "gr_name": "svc"},
+               {"path": "/m/i", "mode": "0755", "isdir": True, "pw_name": "svc", "gr_name": "svc"},
                {"path": "/m/l", "mode": "0777", "islnk": True, "pw_name": "svc", "gr_name": "svc"}]
     assert _model_fit.fix_modes(entries, "svc", "svc") == [{"path": "/m/b", "mode": "0640"},
                                                            {"path": "/m/c", "mode": "0640"},
-                                                           {"path": "/m/d", "mode": "0750"}]
+                                                           {"path": "/m/d", "mode": "0750"},
+                                                           {"path": "/m/g", "mode": "0640"},
+                                                           {"path": "/m/i", "mode": "0750"}]
+    assert _model_fit.path_problem("/data/models/Qwen2.5-7B-Instruct") is None
+    assert _model_fit.path_problem("/data/models/Qwen 2+") == "it holds ' ', '+'"
+    assert _model_fit.path_problem("/data/models/../x") == "it holds '..'"
+    assert _model_fit.path_problem("/data/模型") == "it holds '型', '模'"
