@@ -10,6 +10,7 @@ from __future__ import annotations
 from ansible_collections.ascendops.llm.plugins.module_utils import _roce
 
 SETTINGS = "__npu_network_settings"  # set by the role on every host it runs on: that host's npu_network_* values
+APPLIED = "__npu_network_applied"    # hccn_config's result on that host
 
 
 def _facts(hostvars, host):
@@ -48,9 +49,9 @@ def ascend_roce_state(plan, hostvars, host):
     return _roce.check_state(plan["hosts"], deployment, facts)
 
 
-def ascend_roce_changed(plan, hostvars, host, result_var="__npu_network_applied"):
+def ascend_roce_changed(plan, hostvars, host):
     """Whether hccn_config changed a die of any node of the host's deployment this run."""
-    return any((hostvars[h].get(result_var) or {}).get("changed", False)
+    return any((hostvars[h].get(APPLIED) or {}).get("changed", False)
                for hs in _deployment_of(plan, host).values() for h in hs if h in hostvars)
 
 

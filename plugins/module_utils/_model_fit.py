@@ -18,7 +18,6 @@ from ansible_collections.ascendops.llm.plugins.module_utils import _weights
 VAR = "model_weights_"
 HOST_MEMORY_FACTOR = 1.3  # seed 002: free memory >= weights / nodes x 1.3
 WEIGHT_FILE = re.compile(r"(\.safetensors|\.bin)$")
-BIN = re.compile(r"^pytorch_model.*\.bin$")
 GB = 1 << 30
 
 
@@ -57,10 +56,9 @@ def die_free_mb(chip: dict) -> int | None:
     return total - used if total else None
 
 
-def source_bytes(files) -> dict:
-    """{"total": every file, "weights": the .safetensors/.bin files} of a listing [{"name", "size"}]."""
-    return {"total": sum(f["size"] for f in files),
-            "weights": sum(f["size"] for f in files if WEIGHT_FILE.search(f["name"]))}
+def weight_bytes(files) -> int:
+    """The bytes of the .safetensors/.bin files of a listing [{"name", "size"}]."""
+    return sum(f["size"] for f in files if WEIGHT_FILE.search(f["name"]))
 
 
 def heads(config_text) -> int | None:
@@ -82,9 +80,9 @@ def check(host: str, model: dict, place: dict, npu: dict, options: dict) -> dict
     figures the checks used}.
     """
     refusals = []
-    size = source_bytes(model["files"])
+    weights = weight_bytes(model["files"])
     copy = sum(f["size"] for f in model["files"] if place["present"].get(f["name"]) != f["size"])
-    conversion = size["weights"] if converts(model["files"], place["present"], model.get("format")) else 0
+    conversion = weights if converts(model["files"], place["present"], model.get("format")) else 0
     disk = place["df"]["available"]
     if copy + conversion > disk:
         refusals.append("%s: %s needs %s on %s (the copy %s, the conversion to safetensors %s) and %s has %s free; "
@@ -92,11 +90,11 @@ def check(host: str, model: dict, place: dict, npu: dict, options: dict) -> dict
                         % (host, place["path"], gib(copy + conversion), place["df"]["mount"], gib(copy),
                            gib(conversion), place["df"]["mount"], gib(disk), VAR))
     nodes = options.get("nodes") or 1
-    memory = size["weights"] / float(nodes) * HOST_MEMORY_FACTOR
+    memory = weights / float(nodes) * HOST_MEMORY_FACTOR
     if memory > place["memory"]:
         refusals.append("%s: loading %s needs %s of host memory (weights %s / %d node%s x %.1f) and %s is "
                         "available; free memory, add nodes (%snodes) or choose a smaller or quantised model."
-                        % (host, model["name"], gib(memory), gib(size["weights"]), nodes, "s" if nodes > 1 else "",
+                        % (host, model["name"], gib(memory), gib(weights), nodes, "s" if nodes > 1 else "",
                            HOST_MEMORY_FACTOR, gib(place["memory"]), VAR))
     chips = npu.get("chips") or []
     dies = len(chips) * nodes
@@ -115,7 +113,7 @@ def check(host: str, model: dict, place: dict, npu: dict, options: dict) -> dict
                         "%stensor_parallel to a divisor of %d (and serve it on that many dies)."
                         % (host, model["name"], n_heads, tp, VAR, n_heads))
     reserve = options.get("npu_reserve_mb", 3072) * (1 << 20)
-    per_die = size["weights"] / float(tp) + reserve
+    per_die = weights / float(tp) + reserve
     free = [(die_free_mb(c), c.get("phy_id")) for c in chips]
     short = [(mb, phy) for mb, phy in free if mb is not None and mb * (1 << 20) < per_die]
     if short:
@@ -123,7 +121,7 @@ def check(host: str, model: dict, place: dict, npu: dict, options: dict) -> dict
         refusals.append("%s: each die needs %s (weights %s / tensor-parallel %d + %s MindIE reserve) and die %s has "
                         "%s free (%d of %d dies are short); stop what holds NPU memory, raise %stensor_parallel or "
                         "%snodes, or choose a smaller or quantised model."
-                        % (host, gib(per_die), gib(size["weights"]), tp, gib(reserve), phy, gib(mb * (1 << 20)),
+                        % (host, gib(per_die), gib(weights), tp, gib(reserve), phy, gib(mb * (1 << 20)),
                            len(short), len(chips), VAR, VAR))
     return {"refusals": refusals, "need": {"copy": copy, "conversion": conversion, "memory": memory,
                                            "per_die": per_die, "tensor_parallel": tp}}
@@ -136,7 +134,7 @@ def _safetensors_in(names) -> bool:
 def converts(files, present, fmt) -> bool:
     """Whether a .bin -> safetensors conversion is still to be written at the destination."""
     names = [f["name"] for f in files]
-    return (fmt == "safetensors" and any(BIN.search(n) for n in names) and not _safetensors_in(names)
+    return (fmt == "safetensors" and any(_weights._BIN.search(n) for n in names) and not _safetensors_in(names)
             and not _safetensors_in(present))
 
 
@@ -149,7 +147,7 @@ def to_copy(files, present, fmt, remove_source, config_is_current) -> list:
     for f in files:
         if f["name"] == _weights.CONFIG and config_is_current:
             continue
-        if converted and (BIN.search(f["name"]) or f["name"] == _weights.BIN_INDEX):
+        if converted and (_weights._BIN.search(f["name"]) or f["name"] == _weights.BIN_INDEX):
             continue
         out.append(f["name"])
     return out

@@ -15,6 +15,8 @@ import ast
 import ipaddress
 import re
 
+from ansible.module_utils.parsing.convert_bool import BOOLEANS, boolean
+
 from ansible_collections.ascendops.llm.plugins.module_utils import _chips, _hccn
 
 VAR = "npu_network_"
@@ -22,7 +24,6 @@ VNIC_NET = ipaddress.IPv4Network("192.168.1.0/24")  # host <-> device virtual NI
 MTU_RANGE = (68, 9702)  # hccn_tool -mtu on Ethernet (TOOL_MIN_MTU_SIZE .. TOOL_ETH_MAX_MTU_SIZE)
 KEYS = ("addresses", "cidr", "offset", "formula", "netmask", "gateway", "netdetect", "mtu", "tls")
 # setting -> its /etc/hccn.conf key (cfg.c writes `<key>_<phy id>=<value>`)
-BOOLEANS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
 CONF_KEYS = {"address": "address", "netmask": "netmask", "gateway": "gateway", "netdetect": "netdetect",
              "tls": "tls_enable", "mtu": "mtu"}
 
@@ -554,7 +555,7 @@ def _plan_host(host, group, data):
         if key in ("offset", "mtu") and isinstance(value, str) and value.strip().isdigit():
             value = int(value)
         elif key == "tls" and isinstance(value, str) and value.strip().lower() in BOOLEANS:
-            value = BOOLEANS[value.strip().lower()]
+            value = boolean(value)
         entry[key] = value
     return entry
 
@@ -595,11 +596,11 @@ def host_pairs(result: dict, host: str, npu_facts: dict | None = None, hccs: boo
     return [dict(p, argv=hccs_ping_args(p["phy_id"], p["peer_address"])) for p in hccs_matrix(hosts, host)]
 
 
-def judge(pairs: list, results: list, dies: list, hccn: dict | None = None, lldp: list | None = None,
-          hccs: bool = False) -> dict:
-    """reachability() over what the role ran: `results` the command results of the pings (in `pairs` order),
-    `dies` the host's plan, `hccn` its hccn facts (the link of each die), `lldp` the results of `-lldp -g` with the
-    die's phy id as `item`."""
+def judge(results: list, dies: list, hccn: dict | None = None, lldp: list | None = None, hccs: bool = False) -> dict:
+    """reachability() over what the role ran: `results` the command results of the pings, each with its pair (of
+    host_pairs) as `item`; `dies` the host's plan, `hccn` its hccn facts (the link of each die), `lldp` the results
+    of `-lldp -g` with the die's phy id as `item`."""
+    pairs = [r["item"] for r in results]
     outputs = [(r.get("rc"), (r.get("stdout") or "") + "\n" + (r.get("stderr") or "")) for r in results]
     links = {d["phy_id"]: d.get("link") for d in (hccn or {}).get("devices") or []}
     ports = {r.get("item"): r.get("stdout") for r in lldp or [] if r.get("rc") == 0}

@@ -343,10 +343,10 @@ def test_judge_reads_command_results_links_and_switch_ports():
                {"item": pairs[1], "rc": 22, "stdout": "", "stderr": "Execute failed: Link status is down."}]
     hccn = {"devices": [{"phy_id": 0, "link": "UP"}, {"phy_id": 1, "link": "DOWN"}]}
     lldp = [{"item": 1, "rc": 0, "stdout": "Port ID TLV\n\tIfname: 200GE1/1/2\n"}]
-    verdict = _roce.judge(pairs, results, plan["hosts"]["a"], hccn, lldp)
+    verdict = _roce.judge(results, plan["hosts"]["a"], hccn, lldp)
     assert verdict["ok"] == [pairs[0]] and [f["phy_id"] for f in verdict["failed"]] == [1]
     assert verdict["messages"] == [
         "a die 1 (10.0.0.11) cannot reach b die 1 at 10.0.0.13: the tool refused (Execute failed: Link status is "
         "down). Check the cable and optical module of die 1 (its link is DOWN); switch port 200GE1/1/2; that both "
         "dies have netmask 255.255.255.0 in one subnet; the peer's link (hccn_tool -i 1 -link -g on b)."]
-    assert _roce.judge([], [], plan["hosts"]["a"]) == {"ok": [], "failed": [], "messages": []}
+    assert _roce.judge([], plan["hosts"]["a"]) == {"ok": [], "failed": [], "messages": []}
