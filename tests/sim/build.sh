@@ -102,7 +102,34 @@ build_probe() {
     docker rm -f "$probe" >/dev/null
     mkdir -p "$(dirname "$out")"
     docker save "$PROBE_IMAGE" >"$out"
-    docker rmi "$PROBE_IMAGE" >/dev/null
+}
+
+# The MindIE stand-in image: the probe's files plus the daemon (ascend_sim/mindie.py) where the run package puts
+# mindieservice_daemon, the shipped conf/config.json, and an entrypoint that, like the MindIE 3.0 images', prints a
+# banner and runs the command given or a shell (so a detached container without a command exits at once).
+MINDIE_IMAGE=ascend-sim/mindie:2.1.RC1
+build_mindie() {
+    local out=$1 stage ctr home=/usr/local/Ascend/mindie/latest/mindie-service
+    stage=$(mktemp -d /tmp/ascend-sim-mindie.XXXXXX)
+    mkdir -p "$stage/$home/bin" "$stage/$home/conf" "$stage/usr/local/bin"
+    install -m 0555 "$here/ascend_sim/mindie.py" "$stage/$home/bin/mindieservice_daemon"
+    ln -s "$home/bin/mindieservice_daemon" "$stage/usr/local/bin/mindie_llm_server"
+    install -m 0640 "$here/mindie/config.json" "$stage/$home/conf/config.json"
+    install -m 0755 "$here/mindie/entrypoint.sh" "$stage/usr/local/bin/entrypoint.sh"
+    ctr=$(docker create "$PROBE_IMAGE")
+    tar -C "$stage" --numeric-owner --owner=0 --group=0 -c . | docker cp - "$ctr:/"
+    docker commit \
+        --change 'ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]' \
+        --change 'CMD []' \
+        --change "ENV MIES_INSTALL_PATH=$home" \
+        --change 'ENV MINDIE_LOG_TO_STDOUT=0 MINDIE_LOG_TO_FILE=1 HCCL_BUFFSIZE=120' \
+        --change "WORKDIR $home" \
+        "$ctr" "$MINDIE_IMAGE" >/dev/null
+    docker rm -f "$ctr" >/dev/null
+    rm -rf "$stage"
+    docker save "$MINDIE_IMAGE" >"$out"
+    docker rmi "$MINDIE_IMAGE" "$PROBE_IMAGE" >/dev/null
+    (cd "$(dirname "$out")" && sha256sum -- *.tar >SHA256SUMS)
 }
 
 build_sim() {
@@ -118,6 +145,7 @@ build_sim() {
     find "$work/root" -name '__pycache__' -prune -exec rm -rf {} +
     build_sim_debs "$work/root/srv/ascend-sim-repo/sim"
     build_probe "$base" "$work/root/srv/ascend-sim/images/probe.tar"
+    build_mindie "$work/root/srv/ascend-sim/images/mindie.tar"
     ctr=$(docker create "$base" /bin/sh -c \
         'set -e; apt-get -q update >/dev/null; apt-get -q -y install dmidecode >/dev/null;
          systemctl enable ascend-sim-boot.service >/dev/null 2>&1;
@@ -131,7 +159,7 @@ build_sim() {
 }
 
 base_inputs=(build-base.sh debian-packages.txt)
-mapfile -t sim_inputs < <(cd "$here" && find build.sh build-base.sh debian-packages.txt image ascend_sim -type f \
+mapfile -t sim_inputs < <(cd "$here" && find build.sh build-base.sh debian-packages.txt image ascend_sim mindie -type f \
     ! -path '*/__pycache__/*' | LC_ALL=C sort)
 base_tag="$image-base:$(hash_of "${base_inputs[@]}")"
 sim_tag="$image:$(hash_of "${sim_inputs[@]}")"

@@ -103,6 +103,9 @@ def boot(environ: dict | None = None) -> dict:
         state.write_json(state.HOST, hw)
     _pci_sysfs(hw)
     os.makedirs(state.path("/run/ascend-sim"), exist_ok=True)
+    # The driver's memory ledger: any process that opens a chip (the service user in a container) records there.
+    os.makedirs(state.path(state.HOLDERS_DIR), exist_ok=True)
+    os.chmod(state.path(state.HOLDERS_DIR), 0o1777)
     with open(state.path(state.BOOT_ID), "w") as f:
         f.write(str(uuid.uuid4()) + "\n")
 

@@ -8,7 +8,7 @@
   ascend-sim fault bus-na --npu N [--chip C]         npu-smi shows the chip's Bus-Id as NA (as on edge boards)
   ascend-sim fault clear                             no faults
   ascend-sim hold --npu N --chip C --memory MB [--pid PID] [--name NAME]
-                                                    a process holds NPU memory (a new `sleep` unless --pid)
+                                                    a process holds NPU memory (a new one named sleep unless --pid)
   ascend-sim release [--pid PID]                     drop one holder (and stop it if ascend-sim started it), or all
   ascend-sim mkpkg --component C --family F --version V [--arch A] --out DIR [--file-name N]
                    [--compat-fw RANGE] [--compat-drv RANGE]   (controller side) build a .run package
@@ -79,6 +79,32 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+# The holder takes the flock itself, so /proc/locks names it; it says when it holds, then sleeps.
+_HOLDER = ("import ctypes, fcntl, os, sys, time\n"
+           "ctypes.CDLL(None).prctl(15, b'sleep', 0, 0, 0)\n"  # PR_SET_NAME: npu-smi shows it as before
+           "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+           "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+           "os.write(1, b'held')\n"
+           "os.close(1)\n"
+           "while True:\n"
+           "    time.sleep(3600)\n")
+
+
+def hold_in_ledger(entry: dict) -> int:
+    """A process holding NPU memory through a holders.d entry under its flock: held while it lives, and seen from
+    containers too (they cannot see host pids)."""
+    ledger = state.path(state.HOLDERS_DIR)
+    os.makedirs(ledger, exist_ok=True)
+    entry_path = os.path.join(ledger, "hold-%d-%d-%s.json" % (entry["npu_id"], entry["chip_id"], os.urandom(4).hex()))
+    with open(entry_path, "w") as f:
+        json.dump({"holders": [entry]}, f)
+    proc = subprocess.Popen([sys.executable, "-c", _HOLDER, entry_path], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc.stdout.read(4)
+    proc.stdout.close()
+    return proc.pid
+
+
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.cmd == "boot":
@@ -107,29 +133,29 @@ def main(argv=None) -> int:
         state.write_json(state.FAULTS, faults)
         hccn.sync_netns()  # a link down takes its die's address off the network; clear brings it back
     elif args.cmd == "hold":
-        holders = state.read_json(state.HOLDERS, []) or []
-        pid, spawned = args.pid, False
-        if pid is None:
-            proc = subprocess.Popen(["sleep", "infinity"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, start_new_session=True)
-            pid, spawned = proc.pid, True
-        entry = {"npu_id": args.npu, "chip_id": args.chip, "pid": pid, "memory_mb": args.memory,
-                 "spawned": spawned}
+        entry = {"npu_id": args.npu, "chip_id": args.chip, "memory_mb": args.memory}
         if args.name is not None:
             entry["name"] = args.name
-        holders.append(entry)
-        state.write_json(state.HOLDERS, holders)
-        print(pid)
+        if args.pid is not None:  # someone else's process: held while that pid lives
+            holders = state.read_json(state.HOLDERS, []) or []
+            holders.append(dict(entry, pid=args.pid, spawned=False))
+            state.write_json(state.HOLDERS, holders)
+            print(args.pid)
+        else:  # a new holder keeping the ledger entry's flock, seen as held from containers too
+            print(hold_in_ledger(entry))
     elif args.cmd == "release":
         holders = state.read_json(state.HOLDERS, []) or []
-        keep = [h for h in holders if args.pid is not None and h["pid"] != args.pid]
-        for h in holders:
-            if h not in keep and h.get("spawned"):
+        state.write_json(state.HOLDERS, [h for h in holders if args.pid is not None and h["pid"] != args.pid])
+        for h in state.ledger_holders():
+            if (args.pid is None or h["pid"] == args.pid) and os.path.basename(h["ledger"]).startswith("hold-"):
                 try:
                     os.kill(h["pid"], signal.SIGTERM)
                 except OSError:
                     pass
-        state.write_json(state.HOLDERS, keep)
+                try:
+                    os.unlink(h["ledger"])
+                except OSError:
+                    pass
     elif args.cmd == "mkpkg":
         print(pkgbuild.build(args.component, args.family, args.version, args.arch, args.out, args.file_name,
                              args.compat_fw, args.compat_drv))

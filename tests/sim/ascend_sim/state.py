@@ -4,7 +4,9 @@
 - /var/lib/ascend-sim/faults.json injected faults (unhealthy chips, failing installers); survive reboots
 - /var/lib/ascend-sim/flash.json  the firmware flashed on the cards; survives reboots
 - /run/ascend-sim/loaded.json     driver and firmware actually running; /run is cleared by a reboot
-- /run/ascend-sim/holders.json    processes holding NPU memory; they die with a reboot
+- /run/ascend-sim/holders.json    processes holding NPU memory, by host pid; they die with a reboot
+- /run/ascend-sim/holders.d/      the same, one file per holder under an flock it keeps for its life (MindIE
+                                  stand-ins in containers, whose pids the host cannot know; `ascend-sim hold`)
 - /run/ascend-sim/boot_id         changes on every boot, so a reboot is observable
 
 ASCEND_SIM_ROOT prefixes every path, so unit tests run against a temporary directory.
@@ -12,6 +14,8 @@ ASCEND_SIM_ROOT prefixes every path, so unit tests run against a temporary direc
 
 from __future__ import annotations
 
+import fcntl
+import glob
 import json
 import os
 
@@ -20,6 +24,7 @@ FAULTS = "/var/lib/ascend-sim/faults.json"
 FLASH = "/var/lib/ascend-sim/flash.json"
 LOADED = "/run/ascend-sim/loaded.json"
 HOLDERS = "/run/ascend-sim/holders.json"
+HOLDERS_DIR = "/run/ascend-sim/holders.d"
 BOOT_ID = "/run/ascend-sim/boot_id"
 
 ASCEND = "/usr/local/Ascend"
@@ -97,7 +102,54 @@ def _alive(pid: int) -> bool:
 
 def holders() -> list:
     """Processes holding NPU memory; entries whose process has exited drop out, as on a real host."""
-    return [h for h in read_json(HOLDERS, []) or [] if h.get("static") or _alive(h["pid"])]
+    found = [h for h in read_json(HOLDERS, []) or [] if h.get("static") or _alive(h["pid"])]
+    return found + ledger_holders()
+
+
+def lock_owner(entry_path: str):
+    """The pid (in this pid namespace) of the process holding an flock on the file, or None when nobody does.
+    The kernel's /proc/locks names it by inode, translated to the reader's namespace."""
+    try:
+        inode = os.stat(entry_path).st_ino
+        with open("/proc/locks") as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(inode):
+                    return int(fields[4])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def lock_held(entry_path: str) -> bool:
+    try:
+        fd = os.open(entry_path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+def ledger_holders() -> list:
+    """Holders of holders.d whose flock is still held, each with the pid that holds it."""
+    found = []
+    for entry_path in sorted(glob.glob(os.path.join(path(HOLDERS_DIR), "*.json"))):
+        if not lock_held(entry_path):
+            continue
+        try:
+            with open(entry_path) as f:
+                data = json.load(f)
+        except (OSError, ValueError):
+            continue
+        pid = lock_owner(entry_path) or data.get("pid") or 0
+        for h in data.get("holders", []):
+            found.append(dict(h, pid=pid, ledger=entry_path))
+    return found
 
 
 def process_name(holder: dict) -> str:
