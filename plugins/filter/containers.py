@@ -10,9 +10,10 @@ from __future__ import annotations
 from ansible_collections.ascendops.llm.plugins.module_utils import _containers
 
 
-def ascend_npu_holders(containers, npu, chips, ignore=()):
-    """docker inspect results | ascend_npu_holders(npu facts, physical chip IDs, container names to ignore)."""
-    return _containers.holders(npu, chips, containers or [], ignore or ())
+def ascend_npu_holders(containers, npu, chips, ignore=(), ignore_pids=()):
+    """docker inspect results | ascend_npu_holders(npu facts, physical chip IDs, container names to ignore, host pids
+    of their processes)."""
+    return _containers.holders(npu, chips, containers or [], ignore or (), ignore_pids or ())
 
 
 def ascend_npu_containers(containers, ignore=()):
@@ -27,5 +28,6 @@ class FilterModule:
             "ascend_npu_containers": ascend_npu_containers,
             "ascend_container_chips": _containers.container_chips,
             "ascend_select_chips": _containers.select_chips,
+            "ascend_top_pids": _containers.top_pids,
             "ascend_runtime_probe": _containers.probe_result,
         }

@@ -18,6 +18,7 @@ class FilterModule:
             "ascend_packages_locate": _packages.locate,
             "ascend_packages_missing_message": _packages.missing_message,
             "ascend_packages_checksums": _packages.expected_checksums,
+            "ascend_parse_sha256sums": _packages.parse_sha256sums,
             "ascend_packages_checksum_problems": _packages.checksum_problems,
             "ascend_packages_unverified": _packages.unverified,
             "ascend_packages_mismatches": _packages.mismatches,

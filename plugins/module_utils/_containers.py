@@ -146,15 +146,17 @@ def npu_containers(containers: list, ignore=()) -> list:
     return [container_name(c) for c in containers if container_chips(c) and container_name(c) not in ignore]
 
 
-def holders(npu: dict, chips: list, containers: list, ignore=()) -> list:
+def holders(npu: dict, chips: list, containers: list, ignore=(), ignore_pids=()) -> list:
     """Who already holds any of `chips`: [{phy_id, holder}] from the npu facts' processes and from running
-    containers, except the containers named in `ignore` (the caller's own, which it is about to replace)."""
+    containers, except the containers named in `ignore` (the caller's own, which it is about to replace) and the
+    processes running in them (`ignore_pids`, host pids as npu-smi shows them)."""
     by_position = dict(((c["npu_id"], c["chip_id"]), c["phy_id"]) for c in npu.get("chips") or [])
     wanted = set(chips)
+    own = set(int(pid) for pid in ignore_pids)
     out = []
     for proc in npu.get("processes") or []:
         phy = by_position.get((proc.get("npu_id"), proc.get("chip_id")))
-        if phy in wanted:
+        if phy in wanted and proc.get("pid") not in own:
             name = proc.get("name") or "?"
             out.append({"phy_id": phy, "holder": "process %s (%s, %s MB of NPU memory)"
                         % (proc.get("pid"), name, proc.get("memory_mb"))})
@@ -166,6 +168,11 @@ def holders(npu: dict, chips: list, containers: list, ignore=()) -> list:
             if phy in wanted:
                 out.append({"phy_id": phy, "holder": "container %s" % name})
     return sorted(out, key=lambda h: (h["phy_id"], h["holder"]))
+
+
+def top_pids(output: str) -> list:
+    """Host pids from `docker top <container> -eo pid` (a PID header, then one pid per line)."""
+    return [int(line) for line in output.split() if line.isdigit()]
 
 
 def holders_message(found: list, host: str, variable: str) -> str:

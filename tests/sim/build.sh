@@ -95,9 +95,14 @@ build_probe() {
           find /usr/lib/python3.11 -maxdepth 1 -mindepth 1 ! -name test ! -name idlelib ! -name tkinter \
               ! -name ensurepip ! -name lib2to3 ! -name turtledemo ! -name pydoc_data ! -name "config-*"
         } | sort -u >/tmp/probe.list
+        # entries for every parent directory too: engines that create missing parents make them 0600 (vfs)
+        while read -r f; do d=$(dirname "$f"); while [ "$d" != / ]; do echo "$d"; d=$(dirname "$d"); done
+        done </tmp/probe.list | sort -u >/tmp/parents.list
         mkdir -p /tmp/probe/tmp /tmp/probe/dev /tmp/probe/proc /tmp/probe/sys /tmp/probe/etc
+        chmod 1777 /tmp/probe/tmp
         cd /tmp/probe
-        tar -c tmp dev proc sys etc -C / -T /tmp/probe.list 2>/dev/null || [ $? -eq 1 ]')  # 1: warnings only
+        tar -c tmp dev proc sys etc -C / --no-recursion -T /tmp/parents.list --recursion -T /tmp/probe.list \
+            2>/dev/null || [ $? -eq 1 ]')  # 1: warnings only
     docker start -a "$probe" | docker import --change 'CMD ["/bin/sh"]' - "$PROBE_IMAGE" >/dev/null
     docker rm -f "$probe" >/dev/null
     mkdir -p "$(dirname "$out")"
@@ -111,6 +116,7 @@ MINDIE_IMAGE=ascend-sim/mindie:2.1.RC1
 build_mindie() {
     local out=$1 stage ctr home=/usr/local/Ascend/mindie/latest/mindie-service
     stage=$(mktemp -d /tmp/ascend-sim-mindie.XXXXXX)
+    chmod 0755 "$stage"   # the archive's root entry becomes the image's /
     mkdir -p "$stage/$home/bin" "$stage/$home/conf" "$stage/usr/local/bin"
     install -m 0555 "$here/ascend_sim/mindie.py" "$stage/$home/bin/mindieservice_daemon"
     ln -s "$home/bin/mindieservice_daemon" "$stage/usr/local/bin/mindie_llm_server"

@@ -86,3 +86,22 @@ def login_environment(host, shell):
     out = host.check_output("%s 'echo \"$ASCEND_HOME_PATH|$ATB_HOME_PATH|$LD_LIBRARY_PATH\"'" % shell)
     home, atb, libs = out.split("|")
     return home, atb, libs.split(":")
+
+
+def npu_processes(host):
+    """`npu-smi info`'s process table: (NPU ID, chip ID, pid, process name) per row."""
+    rows = re.findall(r"^\| (\d+) +(\d+) +\| (\d+) +\| (\S+) +\| +\d+ +\|$", host.check_output("npu-smi info"), re.M)
+    return [(int(npu), int(chip), int(pid), name) for npu, chip, pid, name in rows]
+
+
+def docker_inspect(host, name):
+    return json.loads(host.check_output("docker inspect %s" % name))[0]
+
+
+def listener(host, port):
+    """The address a TCP port is bound to on the host, from `ss` (the service's own view, not the inventory's)."""
+    for line in host.check_output("ss -H -ltn").splitlines():
+        local = line.split()[3]
+        if local.rsplit(":", 1)[1] == str(port):
+            return local.rsplit(":", 1)[0].strip("[]")
+    return None

@@ -97,6 +97,9 @@ def test_holders_name_processes_and_containers_but_not_the_callers_own():
     message = c.holders_message(found, "duo-1", "mindie_chips")
     assert message.startswith("duo-1: chip 2 is held by container mindie-a; chip 3 is held by process 4242")
     assert "mindie_chips" in message
+    # the process of the caller's own container (its host pid from docker top) is not a holder either
+    assert c.top_pids("    PID\n   4242\n   4250\n") == [4242, 4250]
+    assert c.holders(DUO, [3], containers, ignore=["mine"], ignore_pids=[4242]) == []
 
 
 def probe_output(devices, table):
