@@ -41,9 +41,9 @@ def deployment_problems(name: str, members: list, products: dict, dies: dict, pl
     problems = []
     missing = [m for m in members if m not in play_hosts]
     if missing:
+        verb = "is" if len(missing) == 1 else "are"
         problems.append("deployment %s: %s %s not in this play (--limit?); its rank table and start need every "
-                        "member: run without --limit" % (name, ", ".join(missing),
-                                                          "is" if len(missing) == 1 else "are"))
+                        "member: run without --limit" % (name, ", ".join(missing), verb))
         return problems
     if len(members) < 2:
         return problems
@@ -175,10 +175,13 @@ def problems(host: str, s: dict) -> list:
     own = set(s.get("own_pids") or [])
     wanted = set(ports.values())
     for sock in s.get("listeners") or []:
-        if sock["port"] in wanted and sock["pid"] not in own:
+        # ss names a socket's process only when it may read the process's fds; a socket it cannot name while the
+        # deployment's own container runs may be that container's, and is not held against it
+        unknown_but_maybe_ours = sock["pid"] is None and own
+        if sock["port"] in wanted and sock["pid"] not in own and not unknown_but_maybe_ours:
             name = [n for n, v in ports.items() if v == sock["port"]][0]
-            say(name, "(%d) is in use by %s on %s" % (sock["port"], "process %s (%s)" % (sock["pid"], sock["process"])
-                                                       if sock["pid"] else "another process", sock["address"] or "*"),
+            holder = "process %s (%s)" % (sock["pid"], sock["process"]) if sock["pid"] else "another process"
+            say(name, "(%d) is in use by %s on %s" % (sock["port"], holder, sock["address"] or "*"),
                 "MindIE checks every port on all addresses: stop that process or choose another port")
     fraction = _float(s["memory_fraction"])
     if fraction is None or not 0 < fraction <= 1:

@@ -118,7 +118,8 @@ build_mindie() {
     stage=$(mktemp -d /tmp/ascend-sim-mindie.XXXXXX)
     chmod 0755 "$stage"   # the archive's root entry becomes the image's /
     mkdir -p "$stage/$home/bin" "$stage/$home/conf" "$stage/usr/local/bin"
-    install -m 0555 "$here/ascend_sim/mindie.py" "$stage/$home/bin/mindieservice_daemon"
+    { echo '#!/usr/bin/env python3'; cat "$here/ascend_sim/mindie.py"; } >"$stage/$home/bin/mindieservice_daemon"
+    chmod 0555 "$stage/$home/bin/mindieservice_daemon"
     ln -s "$home/bin/mindieservice_daemon" "$stage/usr/local/bin/mindie_llm_server"
     install -m 0640 "$here/mindie/config.json" "$stage/$home/conf/config.json"
     install -m 0755 "$here/mindie/entrypoint.sh" "$stage/usr/local/bin/entrypoint.sh"

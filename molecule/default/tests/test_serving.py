@@ -32,8 +32,8 @@ def test_container_has_explicit_devices_and_no_privilege(host):
     dies = ascend_raw.show(host)["hardware"]["cards"]
     phys = sorted(chip["phy_id"] for card in dies for chip in card["chips"])
     devices = sorted(d["PathOnHost"] for d in hc["Devices"])
-    assert devices == sorted(["/dev/davinci%d" % p for p in phys] + ["/dev/davinci_manager", "/dev/devmm_svm",
-                                                                      "/dev/hisi_hdc"])
+    expected = ["/dev/davinci%d" % p for p in phys] + ["/dev/davinci_manager", "/dev/devmm_svm", "/dev/hisi_hdc"]
+    assert devices == sorted(expected)
     uid = host.user("HwHiAiUser").uid
     assert c["Config"]["User"] == "%d:%d" % (uid, host.group("HwHiAiUser").gid)
     assert "%s/%s:/etc/ascendops/mindie:ro" % (CONFIG_DIR, name) in hc["Binds"]
@@ -51,8 +51,8 @@ def test_npu_smi_shows_the_backend_on_every_die(host):
     dies = [(card["npu_id"], chip["chip_id"]) for card in ascend_raw.show(host)["hardware"]["cards"]
             for chip in card["chips"]]
     rows = ascend_raw.npu_processes(host)
-    assert sorted((npu, chip) for npu, chip, _, name in rows if name == "mindieservice_b") == sorted(dies)
-    pids = set(pid for _, _, pid, _ in rows)
+    assert sorted(row[:2] for row in rows if row[3] == "mindieservice_b") == sorted(dies)
+    pids = set(row[2] for row in rows)
     top = host.check_output("docker top mindie-%s -eo pid" % deployment(host)).split()[1:]
     assert pids <= set(int(p) for p in top)   # the container's own process holds them
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """MindIE Service stand-in: `mindieservice_daemon` of the simulator's MindIE image.
 
 Written from serving-reference.md sections 1.1 to 1.6 and ascend-tech-reference.md sections 3.4 and 5: the two
@@ -28,6 +27,7 @@ import threading
 import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 
 def host_path(path):
     """The simulated kernel's files and the device nodes; ASCEND_SIM_ROOT moves them for unit tests."""
@@ -474,7 +474,7 @@ def join_nodes(s, table, state):
             if time.time() > deadline:
                 raise Refusal("wait socket establish timeout, role[0] rank[%d] timeout[%d s]" % (rank, timeout))
             try:
-                conn, _ = listener.accept()
+                conn = listener.accept()[0]
             except socket.timeout:
                 continue
             conn.settimeout(5)
@@ -666,7 +666,7 @@ class Service:
                 request.reply(code, body)
             else:
                 prompt = "health"
-                out, _ = self.engine.text(prompt, 4)
+                out = self.engine.text(prompt, 4)[0]
                 self.engine.run(len(prompt), list(out), lambda token, index: None)
                 request.reply(200, {"status": "healthy"})
         elif path in ("/info", "/v1/status", "/v2/status", "/v1/config"):
@@ -736,8 +736,8 @@ class Service:
         prompt = render_chat(body["messages"]) if chat else str(body.get("prompt", ""))
         prompt_tokens = len(prompt.encode())
         if prompt_tokens > min(int(self.s["max_input"]), int(self.s["max_seq_len"]) - 1):
-            request.reply(400, error("The input length %d exceeds maxInputTokenLen %s" % (prompt_tokens,
-                                                                                        self.s["max_input"]), 400))
+            message = "The input length %d exceeds maxInputTokenLen %s" % (prompt_tokens, self.s["max_input"])
+            request.reply(400, error(message, 400))
             return True
         max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
         text, finish = self.engine.text(prompt, self.engine.budget(prompt_tokens, max_tokens))

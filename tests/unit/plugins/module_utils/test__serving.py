@@ -20,8 +20,8 @@ def test_a_host_in_a_listed_group_serves_with_it_in_inventory_order():
 
 
 def test_a_host_in_no_listed_group_is_a_deployment_of_its_own():
-    assert s.deployment("duo", GROUPS, ["sim_a3"]) == {"name": "duo", "members": ["duo"], "master": "duo", "rank": 0,
-                                                      "multi_node": False, "problems": []}
+    expected = {"name": "duo", "members": ["duo"], "master": "duo", "rank": 0, "multi_node": False, "problems": []}
+    assert s.deployment("duo", GROUPS, ["sim_a3"]) == expected
 
 
 def test_a_host_in_two_listed_groups_is_named():
@@ -128,6 +128,10 @@ def inputs(**changes):
 
 def test_a_fitting_start_has_no_problems():
     assert s.problems("h", inputs()) == []   # port 1026 is held by the deployment's own daemon
+    anonymous = s.parse_ss("LISTEN 0 5 172.18.0.4:1025 0.0.0.0:*\n")
+    assert s.problems("h", inputs(listeners=anonymous)) == []   # unnamed while our container runs: maybe ours
+    assert "mindie_port (1025) is in use by another process on 172.18.0.4" in s.problems(
+        "h", inputs(listeners=anonymous, own_pids=[]))[0]
 
 
 @pytest.mark.parametrize("changes, words", [
