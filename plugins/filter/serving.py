@@ -44,5 +44,4 @@ class FilterModule:
             "mindie_parse_ss": _serving.parse_ss,
             "mindie_problems": _serving.problems,
             "mindie_restart": mindie_restart,
-            "ascend_parse_sse": _serving.parse_sse,
         }

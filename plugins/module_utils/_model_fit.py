@@ -48,11 +48,16 @@ def parse_meminfo(text: str) -> int:
     return values.get("MemFree", 0) + values.get("Cached", 0)
 
 
+def die_memory_mb(chip: dict) -> tuple:
+    """(total, used) device memory of a die from the npu facts: HBM on 910B/A3, DDR (`memory`) on 310P."""
+    if chip.get("hbm_total_mb"):
+        return chip["hbm_total_mb"], chip.get("hbm_used_mb") or 0
+    return chip.get("memory_total_mb") or 0, chip.get("memory_used_mb") or 0
+
+
 def die_free_mb(chip: dict) -> int | None:
-    """Free device memory of a die from the npu facts: HBM on 910B/A3, DDR (`memory`) on 310P."""
-    total, used = chip.get("hbm_total_mb") or 0, chip.get("hbm_used_mb") or 0
-    if not total:
-        total, used = chip.get("memory_total_mb") or 0, chip.get("memory_used_mb") or 0
+    """Free device memory of a die (die_memory_mb), or None when the facts give none."""
+    total, used = die_memory_mb(chip)
     return total - used if total else None
 
 

@@ -3,18 +3,16 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 # SPDX-License-Identifier: Apache-2.0
 """A MindIE service deployment, as pure functions: which hosts serve together, what the service's environment is,
-what refuses a start, whether a deployment restarts, and what a streamed reply said. The mindie role reaches them
+what refuses a start and whether a deployment restarts. The mindie role reaches them
 through plugins/filter/serving.py; the rules come from serving-reference.md sections 1 and 8."""
 
 from __future__ import annotations
 
-import json
 import re
 
-from ansible_collections.ascendops.llm.plugins.module_utils._mindie import _MODEL_NAME
+from ansible_collections.ascendops.llm.plugins.module_utils._model_fit import die_memory_mb
 
 MAX_NODES = 60                  # server_count in [2, 60] (ranktable_config.cpp)
-CONTAINER_CONFIG_DIR = "/etc/ascendops/mindie"   # where the container sees config.json and the rank table
 PORT_NAMES = ("mindie_port", "mindie_management_port", "mindie_metrics_port", "mindie_inter_comm_port",
               "mindie_multi_node_port")
 _SS_PORT = re.compile(r":(\d+)$")
@@ -31,8 +29,8 @@ def deployment(host: str, groups: dict, deployment_groups) -> dict:
     if len(mine) > 1:
         problems.append("%s is in %s, which mindie_deployment_groups all list; a host serves one deployment: "
                         "take it out of all but one" % (host, " and ".join(mine)))
-    return {"name": name, "members": members, "master": members[0], "rank": members.index(host),
-            "multi_node": len(members) > 1, "problems": problems}
+    return {"name": name, "members": members, "master": members[0], "multi_node": len(members) > 1,
+            "problems": problems}
 
 
 def deployment_problems(name: str, members: list, products: dict, dies: dict, play_hosts) -> list:
@@ -94,7 +92,7 @@ def service_env(settings: dict) -> dict:
         "http_proxy": "", "https_proxy": "", "HTTP_PROXY": "", "HTTPS_PROXY": "",
     }
     if settings["multi_node"]:
-        table = CONTAINER_CONFIG_DIR + "/rank_table.json"
+        table = settings["rank_table"]   # the path the container sees
         env.update({
             "RANK_TABLE_FILE": table, "RANKTABLEFILE": table, "MIES_RANKTABLEFILE": table,
             "MASTER_IP": settings["master_ip"], "MASTER_PORT": str(settings["master_port"]),
@@ -152,16 +150,16 @@ def _float(value):
 def problems(host: str, s: dict) -> list:
     """Every reason this host cannot start its service, each naming the variable and the fix. `s` holds the
     settings and what the role gathered: weights (exists, files, torch_dtype, bytes), chips (the selected dies'
-    facts), bf16, listeners (parse_ss), own_pids (of the deployment's running container)."""
+    facts), bf16, listeners (parse_ss), own_pids (of the deployment's running container). config.json's own rules
+    (model name, parallel sizes, lengths) are mindie_config's."""
     out = []
 
     def say(variable, text, fix):
         out.append("%s: %s %s; %s" % (host, variable, text, fix))
 
-    if not _MODEL_NAME.match(s["model_name"] or ""):
-        say("mindie_model_name", "(%r) is not a name MindIE serves: letters, digits, '.', '_' and '-', not at "
-            "either end, at most 256" % s["model_name"], "requests must send exactly this name; choose one like "
-            "qwen2-7b")
+    if not s["ip"]:
+        say("mindie_ip_address", "is empty and the host has neither ascend_node_ip nor a default IPv4 address",
+            "set mindie_ip_address to the address clients reach the service on")
     ports = dict((name, _int(s["ports"].get(name))) for name in PORT_NAMES)
     for name, value in ports.items():
         if value is None or not 1024 <= value <= 65535:
@@ -175,17 +173,15 @@ def problems(host: str, s: dict) -> list:
     own = set(s.get("own_pids") or [])
     wanted = set(ports.values())
     for sock in s.get("listeners") or []:
-        # ss names a socket's process only when it may read the process's fds; a socket it cannot name while the
-        # deployment's own container runs may be that container's, and is not held against it
-        unknown_but_maybe_ours = sock["pid"] is None and own
-        if sock["port"] in wanted and sock["pid"] not in own and not unknown_but_maybe_ours:
+        if sock["port"] in wanted and sock["pid"] not in own:
             name = [n for n, v in ports.items() if v == sock["port"]][0]
             holder = "process %s (%s)" % (sock["pid"], sock["process"]) if sock["pid"] else "another process"
             say(name, "(%d) is in use by %s on %s" % (sock["port"], holder, sock["address"] or "*"),
                 "MindIE checks every port on all addresses: stop that process or choose another port")
     fraction = _float(s["memory_fraction"])
     if fraction is None or not 0 < fraction <= 1:
-        say("mindie_npu_memory_fraction", "(%r) is not in (0, 1]" % (fraction,), "use a share such as 0.8 or 0.9")
+        say("mindie_npu_memory_fraction", "(%r) is not in (0, 1]" % (s["memory_fraction"],),
+            "use a share such as 0.8 or 0.9")
         fraction = None
     w = s["weights"]
     if not w.get("exists"):
@@ -208,7 +204,7 @@ def problems(host: str, s: dict) -> list:
     if fraction and w.get("files") and tp:
         per_die = w.get("bytes", 0) // tp // (1024 * 1024)
         for chip in s["chips"]:
-            total = chip.get("hbm_total_mb") or chip.get("memory_total_mb") or 0
+            total = die_memory_mb(chip)[0]
             if not total:
                 continue
             budget = int(total * fraction) - s["reserve_mb"]
@@ -224,26 +220,3 @@ def problems(host: str, s: dict) -> list:
 def restart(members: list, changed: dict) -> bool:
     """A deployment restarts, all its nodes together, when anything of any of its nodes changed."""
     return any(changed.get(m) for m in members)
-
-
-def parse_sse(text: str) -> dict:
-    """A streamed OpenAI reply (server-sent events): the text, the number of chunks, the usage when sent, and
-    whether it ended with [DONE]."""
-    content, chunks, usage, done, finish = [], 0, None, False, None
-    for line in text.splitlines():
-        if not line.startswith("data:"):
-            continue
-        data = line[5:].strip()
-        if data == "[DONE]":
-            done = True
-            continue
-        try:
-            chunk = json.loads(data)
-        except ValueError:
-            continue
-        chunks += 1
-        usage = chunk.get("usage") or usage
-        for choice in chunk.get("choices") or []:
-            content.append((choice.get("delta") or {}).get("content") or choice.get("text") or "")
-            finish = choice.get("finish_reason") or finish
-    return {"content": "".join(content), "chunks": chunks, "usage": usage, "done": done, "finish_reason": finish}

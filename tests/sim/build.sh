@@ -117,8 +117,11 @@ build_mindie() {
     local out=$1 stage ctr home=/usr/local/Ascend/mindie/latest/mindie-service
     stage=$(mktemp -d /tmp/ascend-sim-mindie.XXXXXX)
     chmod 0755 "$stage"   # the archive's root entry becomes the image's /
-    mkdir -p "$stage/$home/bin" "$stage/$home/conf" "$stage/usr/local/bin"
-    { echo '#!/usr/bin/env python3'; cat "$here/ascend_sim/mindie.py"; } >"$stage/$home/bin/mindieservice_daemon"
+    mkdir -p "$stage/$home/bin" "$stage/$home/conf" "$stage/$home/lib/ascend_sim" "$stage/usr/local/bin"
+    install -m 0644 "$here/ascend_sim/mindie.py" "$here/ascend_sim/ledger.py" "$stage/$home/lib/ascend_sim/"
+    : >"$stage/$home/lib/ascend_sim/__init__.py"
+    printf '#!/usr/bin/env python3\nimport sys\nsys.path.insert(0, "%s/lib")\nfrom ascend_sim import mindie\nsys.exit(mindie.main())\n' \
+        "$home" >"$stage/$home/bin/mindieservice_daemon"
     chmod 0555 "$stage/$home/bin/mindieservice_daemon"
     ln -s "$home/bin/mindieservice_daemon" "$stage/usr/local/bin/mindie_llm_server"
     install -m 0640 "$here/mindie/config.json" "$stage/$home/conf/config.json"

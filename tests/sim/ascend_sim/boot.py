@@ -12,7 +12,7 @@ import re
 import stat
 import uuid
 
-from . import catalog, hccn, pci, profiles, state
+from . import catalog, hccn, ledger, pci, profiles, state
 
 # Each driver module registers its character device with a dynamic major; these are fixed values from the range
 # the kernel hands out (234-254). /dev/davinciN takes the chip's physical id as its minor.
@@ -104,8 +104,8 @@ def boot(environ: dict | None = None) -> dict:
     _pci_sysfs(hw)
     os.makedirs(state.path("/run/ascend-sim"), exist_ok=True)
     # The driver's memory ledger: any process that opens a chip (the service user in a container) records there.
-    os.makedirs(state.path(state.HOLDERS_DIR), exist_ok=True)
-    os.chmod(state.path(state.HOLDERS_DIR), 0o1777)
+    os.makedirs(state.path(ledger.DIR), exist_ok=True)
+    os.chmod(state.path(ledger.DIR), 0o1777)
     with open(state.path(state.BOOT_ID), "w") as f:
         f.write(str(uuid.uuid4()) + "\n")
 

@@ -27,7 +27,7 @@ import signal
 import subprocess
 import sys
 
-from . import boot, hccn, pkgbuild, state
+from . import boot, hccn, ledger, pkgbuild, state
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,26 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-# The holder takes the flock itself, so /proc/locks names it; it says when it holds, then sleeps.
-_HOLDER = ("import ctypes, fcntl, os, sys, time\n"
-           "ctypes.CDLL(None).prctl(15, b'sleep', 0, 0, 0)\n"  # PR_SET_NAME: npu-smi shows it as before
-           "fd = os.open(sys.argv[1], os.O_RDWR)\n"
-           "fcntl.flock(fd, fcntl.LOCK_EX)\n"
-           "os.write(1, b'held')\n"
-           "os.close(1)\n"
-           "while True:\n"
-           "    time.sleep(3600)\n")
-
-
 def hold_in_ledger(entry: dict) -> int:
-    """A process holding NPU memory through a holders.d entry under its flock: held while it lives, and seen from
+    """A process holding NPU memory through a ledger entry it locks itself: held while it lives, and seen from
     containers too (they cannot see host pids)."""
-    ledger = state.path(state.HOLDERS_DIR)
-    os.makedirs(ledger, exist_ok=True)
-    entry_path = os.path.join(ledger, "hold-%d-%d-%s.json" % (entry["npu_id"], entry["chip_id"], os.urandom(4).hex()))
-    with open(entry_path, "w") as f:
-        json.dump({"holders": [entry]}, f)
-    proc = subprocess.Popen([sys.executable, "-c", _HOLDER, entry_path], stdin=subprocess.DEVNULL,
+    name = "hold-%d-%d-%s" % (entry["npu_id"], entry["chip_id"], os.urandom(4).hex())
+    entry_path = ledger.write(state.path(ledger.DIR), name, [entry])
+    proc = subprocess.Popen([sys.executable, ledger.__file__, entry_path], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
     proc.stdout.read(4)
     proc.stdout.close()

@@ -3,9 +3,10 @@
 Written from serving-reference.md sections 1.1 to 1.6 and ascend-tech-reference.md sections 3.4 and 5: the two
 options the daemon takes, how it finds its config.json, the checks it makes and the words it refuses with, the
 startup order (config, weights, HTTP servers, `Daemon start success!`), the ports each group of endpoints lives on,
-and multi-node (rank table, MIES_CONTAINER_IP, followers without HTTP). Standalone (standard library only): it is
-copied into the image and runs in containers that see nothing of the simulator but the simulated kernel's state
-(/etc/ascend-sim, /run/ascend-sim, bound in by the runc shim when the container has Ascend devices).
+and multi-node (rank table, MIES_CONTAINER_IP, followers without HTTP). The standard library and the memory ledger
+only: the image carries this module and ledger.py as the package ascend_sim, and the daemon runs it; containers see
+nothing of the simulator but the simulated kernel's state (/etc/ascend-sim, /run/ascend-sim, bound in by the runc
+shim when the container has Ascend devices).
 
 Where the reference gives no words or numbers, the choices are listed in tests/sim/README.md ("MindIE stand-in").
 """
@@ -13,7 +14,6 @@ Where the reference gives no words or numbers, the choices are listed in tests/s
 from __future__ import annotations
 
 import errno
-import fcntl
 import glob
 import hashlib
 import json
@@ -28,6 +28,8 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from . import ledger
+
 
 def host_path(path):
     """The simulated kernel's files and the device nodes; ASCEND_SIM_ROOT moves them for unit tests."""
@@ -35,7 +37,6 @@ def host_path(path):
 
 
 SIM_HOST = "/etc/ascend-sim/host.json"
-HOLDERS_DIR = "/run/ascend-sim/holders.d"
 HCCN_CONF = "/etc/hccn.conf"
 PATH_CHARS = re.compile(r"^(?!.*\.\.)[a-zA-Z0-9_./-]+$")
 MODEL_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254}[A-Za-z0-9])?$")
@@ -273,33 +274,9 @@ def chip_of(hw, phy):
     return None, None
 
 
-def lock_alive(path):
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return False
-    except OSError:
-        return True
-    finally:
-        os.close(fd)
-
-
 def held_chips():
     """Chips a live holder of the simulated driver's ledger holds (other MindIE instances, ascend-sim hold)."""
-    held = {}
-    for entry_path in glob.glob(os.path.join(host_path(HOLDERS_DIR), "*.json")):
-        if not lock_alive(entry_path):
-            continue
-        try:
-            with open(entry_path) as f:
-                for entry in json.load(f).get("holders", []):
-                    held[(entry["npu_id"], entry["chip_id"])] = entry.get("name", "")
-        except (OSError, ValueError, KeyError):
-            continue
-    return held
+    return set((h["npu_id"], h["chip_id"]) for _path, holders in ledger.live(host_path(ledger.DIR)) for h in holders)
 
 
 def open_devices(s):
@@ -379,12 +356,10 @@ def hold_memory(hw, chips, weights_bytes, world_size):
                           "NPU_MEMORY_FRACTION %s leaves %d MB and no KV cache"
                           % (phy, weights_mb, env_int("RESERVED_MEMORY_GB", 3), fraction, budget))
         entries.append({"npu_id": npu_id, "chip_id": chip["chip_id"], "memory_mb": budget, "name": BACKEND_PROCESS})
-    if not entries or not os.path.isdir(host_path(HOLDERS_DIR)):
+    if not entries or not os.path.isdir(host_path(ledger.DIR)):
         return None
-    path = os.path.join(host_path(HOLDERS_DIR), "mindie-%s.json" % uuid.uuid4().hex[:12])
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    os.write(fd, json.dumps({"holders": entries}).encode())
+    path = ledger.write(host_path(ledger.DIR), "mindie-%s" % uuid.uuid4().hex[:12], entries)
+    fd = ledger.take(path)
     return fd, path  # kept open and locked for the life of the process
 
 
@@ -869,7 +844,7 @@ def main(argv=None):
         ranks = table["world_size"] if table else len(chips)
         tp = s["tp"] or ranks
         time.sleep(env_float("ASCEND_SIM_MINDIE_LOAD_SECONDS", 2.0))  # loading weights: the ports stay closed
-        ledger = hold_memory(hw, chips, weights["bytes"], tp)
+        held_memory = hold_memory(hw, chips, weights["bytes"], tp)
         if table:
             join_nodes(s, table, state)
         engine = Engine(s, weights, family, tp)
@@ -889,9 +864,9 @@ def main(argv=None):
     say("Received stop signal, the service is stopping.")
     for server in servers:
         server.shutdown()
-    if ledger is not None:  # the memory goes back with the process; a clean stop also tidies the ledger
-        os.unlink(ledger[1])
-        os.close(ledger[0])
+    if held_memory is not None:  # the memory goes back with the process; a clean stop also tidies the ledger
+        os.unlink(held_memory[1])
+        os.close(held_memory[0])
     return 0
 
 

@@ -14,17 +14,16 @@ ASCEND_SIM_ROOT prefixes every path, so unit tests run against a temporary direc
 
 from __future__ import annotations
 
-import fcntl
-import glob
 import json
 import os
+
+from . import ledger
 
 HOST = "/etc/ascend-sim/host.json"
 FAULTS = "/var/lib/ascend-sim/faults.json"
 FLASH = "/var/lib/ascend-sim/flash.json"
 LOADED = "/run/ascend-sim/loaded.json"
 HOLDERS = "/run/ascend-sim/holders.json"
-HOLDERS_DIR = "/run/ascend-sim/holders.d"
 BOOT_ID = "/run/ascend-sim/boot_id"
 
 ASCEND = "/usr/local/Ascend"
@@ -106,49 +105,12 @@ def holders() -> list:
     return found + ledger_holders()
 
 
-def lock_owner(entry_path: str):
-    """The pid (in this pid namespace) of the process holding an flock on the file, or None when nobody does.
-    The kernel's /proc/locks names it by inode, translated to the reader's namespace."""
-    try:
-        inode = os.stat(entry_path).st_ino
-        with open("/proc/locks") as f:
-            for line in f:
-                fields = line.split()
-                if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(inode):
-                    return int(fields[4])
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-def lock_held(entry_path: str) -> bool:
-    try:
-        fd = os.open(entry_path, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return False
-    except OSError:
-        return True
-    finally:
-        os.close(fd)
-
-
 def ledger_holders() -> list:
-    """Holders of holders.d whose flock is still held, each with the pid that holds it."""
+    """Holders of the memory ledger whose process lives, each with its pid in this namespace."""
     found = []
-    for entry_path in sorted(glob.glob(os.path.join(path(HOLDERS_DIR), "*.json"))):
-        if not lock_held(entry_path):
-            continue
-        try:
-            with open(entry_path) as f:
-                data = json.load(f)
-        except (OSError, ValueError):
-            continue
-        pid = lock_owner(entry_path) or data.get("pid") or 0
-        for h in data.get("holders", []):
-            found.append(dict(h, pid=pid, ledger=entry_path))
+    for entry_path, entries in ledger.live(path(ledger.DIR)):
+        pid = ledger.owner_pid(entry_path) or 0
+        found.extend(dict(h, pid=pid, ledger=entry_path) for h in entries)
     return found
 
 

@@ -4,6 +4,8 @@ tokenizer's token counts, the memory it holds in the simulated driver's ledger, 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import socket
@@ -18,10 +20,11 @@ import openai
 import pytest
 from tokenizers import Tokenizer
 
-from ascend_sim import profiles, state
+from ascend_sim import cli, profiles, state
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DAEMON = os.path.join(HERE, "..", "ascend_sim", "mindie.py")
+SIM = os.path.dirname(HERE)
+DAEMON = [sys.executable, "-m", "ascend_sim.mindie"]   # as the image's mindieservice_daemon runs it
 TEMPLATE = os.path.join(HERE, "..", "mindie", "config.json")
 TOKENIZER = os.path.join(HERE, "..", "..", "fixtures", "tokenizer", "tokenizer.json")
 
@@ -89,7 +92,7 @@ class Daemon:
         for name in ("RANK_TABLE_FILE", "MIES_CONTAINER_IP", "http_proxy", "https_proxy"):
             environ.pop(name, None)
         environ.update(env)
-        self.proc = subprocess.Popen([sys.executable, DAEMON, "--config-file", str(config_path)], env=environ,
+        self.proc = subprocess.Popen(DAEMON + ["--config-file", str(config_path)], env=environ, cwd=SIM,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines = []
 
@@ -210,7 +213,7 @@ def test_metrics_only_in_monitor_mode(host):
                    "environment."),
 ])
 def test_refuses_what_mindie_refuses(host, case, expected):
-    changes, env = {}, {}
+    changes = {}
     if case == "instances":
         changes["backend__modelInstanceNumber"] = 2
     elif case == "memsize":
@@ -229,7 +232,7 @@ def test_refuses_what_mindie_refuses(host, case, expected):
         changes["backend__npuDeviceIds"] = [[0, 8]]
     elif case == "rank_table":
         changes["backend__multiNodesInferEnabled"] = True
-    daemon = host(changes, **env)
+    daemon = host(changes)
     config = host.tmp / "config-0.json"
     if case == "mode":
         os.chmod(config, 0o644)
@@ -241,7 +244,7 @@ def test_refuses_what_mindie_refuses(host, case, expected):
 
 
 def test_an_option_mindie_does_not_have_is_refused():
-    proc = subprocess.run([sys.executable, DAEMON, "--port", "8080"], capture_output=True, text=True, check=False)
+    proc = subprocess.run(DAEMON + ["--port", "8080"], capture_output=True, text=True, check=False, cwd=SIM)
     assert (proc.returncode, proc.stdout) == (
         255, "Unrecognized command-line argument, expect [--config-file, --expert-parallel]\n")
 
@@ -335,3 +338,32 @@ def test_a_device_ip_other_than_the_die_s_is_refused(tmp_path):
     daemon = Daemon(roots[0], tmp_path / "config.json", MIES_CONTAINER_IP="127.0.0.1", RANK_TABLE_FILE=str(table))
     assert ("The device_ip %s of device 0 in ranktable file is not the address of the device (%s)"
             % (hws[1]["roce"]["0"]["address"], hws[0]["roce"]["0"]["address"])) in daemon.output()
+
+
+def test_a_chip_ascend_sim_hold_holds_is_used_from_a_container_too(host, monkeypatch):
+    """`ascend-sim hold` and the daemon share the driver's ledger: the daemon sees the held chip as used, and
+    npu-smi on the host names the holder by its pid until it is released."""
+    monkeypatch.setenv("ASCEND_SIM_ROOT", str(host.root))
+    pid = None
+    try:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            cli.main(["hold", "--npu", "1", "--chip", "0", "--memory", "1000"])
+        pid = int(out.getvalue())
+        assert [(h["npu_id"], h["pid"], h["memory_mb"]) for h in state.holders()] == [(1, pid, 1000)]
+        busy = host({"backend__npuDeviceIds": [[1]], "model__worldSize": 1})
+        assert "dcmi model initialized failed, because the device is used. ret is -8020" in busy.output()
+    finally:
+        cli.main(["release"])
+    assert state.holders() == []
+
+    def gone():
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                return f.read().split()[2] == "Z"   # exited; its parent (this test) has not reaped it
+        except OSError:
+            return True
+    deadline = time.time() + 5
+    while not gone() and time.time() < deadline:
+        time.sleep(0.1)
+    assert gone()   # release stops the holder it started
