@@ -118,7 +118,8 @@ build_mindie() {
     stage=$(mktemp -d /tmp/ascend-sim-mindie.XXXXXX)
     chmod 0755 "$stage"   # the archive's root entry becomes the image's /
     mkdir -p "$stage/$home/bin" "$stage/$home/conf" "$stage/$home/lib/ascend_sim" "$stage/usr/local/bin"
-    install -m 0644 "$here/ascend_sim/mindie.py" "$here/ascend_sim/ledger.py" "$stage/$home/lib/ascend_sim/"
+    install -m 0644 "$here/ascend_sim/mindie.py" "$here/ascend_sim/state.py" "$here/ascend_sim/ledger.py" \
+        "$stage/$home/lib/ascend_sim/"
     : >"$stage/$home/lib/ascend_sim/__init__.py"
     printf '#!/usr/bin/env python3\nimport sys\nsys.path.insert(0, "%s/lib")\nfrom ascend_sim import mindie\nsys.exit(mindie.main())\n' \
         "$home" >"$stage/$home/bin/mindieservice_daemon"

@@ -8,7 +8,6 @@ MindIE stand-in's image carries it beside the daemon, which imports it as `ledge
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import glob
 import json
@@ -82,6 +81,8 @@ def take(entry_path: str) -> int:
 def hold_forever(entry_path: str) -> None:
     """`python ledger.py ENTRY`: the holder `ascend-sim hold` starts. It names itself `sleep` (what npu-smi showed
     before the ledger), takes the entry, says so on stdout and sleeps until it is killed."""
+    import ctypes  # here only: container images (the probe, MindIE's) read the ledger without libffi
+
     ctypes.CDLL(None).prctl(15, b"sleep", 0, 0, 0)  # PR_SET_NAME
     take(entry_path)
     os.write(1, b"held")

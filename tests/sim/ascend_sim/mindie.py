@@ -3,9 +3,9 @@
 Written from serving-reference.md sections 1.1 to 1.6 and ascend-tech-reference.md sections 3.4 and 5: the two
 options the daemon takes, how it finds its config.json, the checks it makes and the words it refuses with, the
 startup order (config, weights, HTTP servers, `Daemon start success!`), the ports each group of endpoints lives on,
-and multi-node (rank table, MIES_CONTAINER_IP, followers without HTTP). The standard library and the memory ledger
-only: the image carries this module and ledger.py as the package ascend_sim, and the daemon runs it; containers see
-nothing of the simulator but the simulated kernel's state (/etc/ascend-sim, /run/ascend-sim, bound in by the runc
+and multi-node (rank table, MIES_CONTAINER_IP, followers without HTTP). The image carries this module with the
+simulator's state.py and ledger.py (standard library only) as the package ascend_sim, and the daemon runs it;
+containers see nothing of the simulator but the simulated kernel's state (/etc/ascend-sim, /run/ascend-sim, bound in by the runc
 shim when the container has Ascend devices).
 
 Where the reference gives no words or numbers, the choices are listed in tests/sim/README.md ("MindIE stand-in").
@@ -28,16 +28,9 @@ import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from . import ledger
+from . import ledger, state
 
 
-def host_path(path):
-    """The simulated kernel's files and the device nodes; ASCEND_SIM_ROOT moves them for unit tests."""
-    return os.path.join(os.environ.get("ASCEND_SIM_ROOT", "/"), path.lstrip("/"))
-
-
-SIM_HOST = "/etc/ascend-sim/host.json"
-HCCN_CONF = "/etc/hccn.conf"
 PATH_CHARS = re.compile(r"^(?!.*\.\.)[a-zA-Z0-9_./-]+$")
 MODEL_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,254}[A-Za-z0-9])?$")
 BACKEND_PROCESS = "mindieservice_b"
@@ -251,19 +244,11 @@ def camel(key):
 def visible_devices():
     """The chips this process can reach: /dev/davinciN nodes, in physical order (logic IDs follow this order)."""
     found = []
-    for node in glob.glob(host_path("/dev/davinci[0-9]*")):
+    for node in glob.glob(state.path("/dev/davinci[0-9]*")):
         suffix = os.path.basename(node)[len("davinci"):]
         if suffix.isdigit():
             found.append(int(suffix))
     return sorted(found)
-
-
-def sim_hardware():
-    try:
-        with open(host_path(SIM_HOST)) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return {}
 
 
 def chip_of(hw, phy):
@@ -276,13 +261,13 @@ def chip_of(hw, phy):
 
 def held_chips():
     """Chips a live holder of the simulated driver's ledger holds (other MindIE instances, ascend-sim hold)."""
-    return set((h["npu_id"], h["chip_id"]) for _path, holders in ledger.live(host_path(ledger.DIR)) for h in holders)
+    return set((h["npu_id"], h["chip_id"]) for h in state.ledger_holders())
 
 
 def open_devices(s):
     """The physical chips of npuDeviceIds[0] (logic IDs), each reachable and free, as dcmi would find them."""
     visible = visible_devices()
-    if not visible or not os.path.exists(host_path("/dev/davinci_manager")):
+    if not visible or not os.path.exists(state.path("/dev/davinci_manager")):
         raise Refusal("dcmi module initialize failed. ret is -8005")
     wanted = s["device_ids"][0] if s["device_ids"] else []
     chips = []
@@ -291,10 +276,10 @@ def open_devices(s):
             raise Refusal("Set visible device failed, invalid device=%s, input visible devices:%s"
                           % (logic, ",".join(str(v) for v in range(len(visible)))))
         phy = visible[logic]
-        if not os.access(host_path("/dev/davinci%d" % phy), os.R_OK | os.W_OK):
+        if not os.access(state.path("/dev/davinci%d" % phy), os.R_OK | os.W_OK):
             raise Refusal("dcmi module initialize failed. ret is -8005")
         chips.append(phy)
-    hw = sim_hardware()
+    hw = state.read_json(state.HOST, {}) or {}
     held = held_chips()
     for phy in chips:
         npu_id, chip = chip_of(hw, phy)
@@ -356,9 +341,9 @@ def hold_memory(hw, chips, weights_bytes, world_size):
                           "NPU_MEMORY_FRACTION %s leaves %d MB and no KV cache"
                           % (phy, weights_mb, env_int("RESERVED_MEMORY_GB", 3), fraction, budget))
         entries.append({"npu_id": npu_id, "chip_id": chip["chip_id"], "memory_mb": budget, "name": BACKEND_PROCESS})
-    if not entries or not os.path.isdir(host_path(ledger.DIR)):
+    if not entries or not os.path.isdir(state.path(ledger.DIR)):
         return None
-    path = ledger.write(host_path(ledger.DIR), "mindie-%s" % uuid.uuid4().hex[:12], entries)
+    path = ledger.write(state.path(ledger.DIR), "mindie-%s" % uuid.uuid4().hex[:12], entries)
     fd = ledger.take(path)
     return fd, path  # kept open and locked for the life of the process
 
@@ -403,7 +388,7 @@ def load_rank_table(s, chips):
         raise Refusal("The device_id of server %s in ranktable file (%s) are not the devices in use (%s)"
                       % (servers[index]["server_id"], ",".join(d["device_id"] for d in devices),
                          ",".join(str(c) for c in chips)))
-    conf = read_hccn_conf()
+    conf = state.read_kv(state.HCCN_CONF)
     for device in devices:
         configured = conf.get("address_%s" % device["device_id"])
         if conf and configured != device.get("device_ip"):
@@ -414,20 +399,7 @@ def load_rank_table(s, chips):
             "world_size": sum(len(server["device"]) for server in servers)}
 
 
-def read_hccn_conf():
-    conf = {}
-    try:
-        with open(host_path(HCCN_CONF)) as f:
-            for line in f:
-                if "=" in line:
-                    key, value = line.split("=", 1)
-                    conf[key.strip()] = value.strip()
-    except OSError:
-        pass
-    return conf
-
-
-def join_nodes(s, table, state):
+def join_nodes(s, table, status):
     """HCCL's link setup as the service sees it: followers connect to the master's multiNodesInferPort; everyone
     is up when every server of the table is; a node that goes away takes the service down."""
     timeout = env_int("HCCL_CONNECT_TIMEOUT", 120)
@@ -465,8 +437,8 @@ def join_nodes(s, table, state):
         for conn in peers.values():
             conn.sendall(b"start\n")
             conn.settimeout(None)
-            threading.Thread(target=watch_peer, args=(conn, state, False), daemon=True).start()
-        state["listener"] = listener
+            threading.Thread(target=watch_peer, args=(conn, status, False), daemon=True).start()
+        status["listener"] = listener
         return
     deadline = time.time() + timeout
     while True:
@@ -476,7 +448,7 @@ def join_nodes(s, table, state):
             conn.settimeout(max(deadline - time.time(), 1))
             if conn.makefile().readline().strip() == "start":
                 conn.settimeout(None)
-                threading.Thread(target=watch_peer, args=(conn, state, True), daemon=True).start()
+                threading.Thread(target=watch_peer, args=(conn, status, True), daemon=True).start()
                 return
             conn.close()
         except OSError:
@@ -486,14 +458,14 @@ def join_nodes(s, table, state):
         time.sleep(1)
 
 
-def watch_peer(conn, state, fatal):
+def watch_peer(conn, status, fatal):
     """A follower whose master goes, or a master whose follower goes, can no longer serve."""
     try:
         while conn.recv(64):
             pass
     except OSError:
         pass
-    state["abnormal"] = True
+    status["abnormal"] = True
     say("Multi nodes infer: a node of the ranktable is lost, the service is abnormal")
     if fatal:
         die("The master node of the ranktable is lost.")
@@ -611,15 +583,15 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class Service:
-    def __init__(self, s, engine, state):
-        self.s, self.engine, self.state = s, engine, state
+    def __init__(self, s, engine, status):
+        self.s, self.engine, self.status = s, engine, status
         self.created = int(time.time())
 
     def health(self):
         """(code, body) of MindIE's readiness: 503 before ready, 500 abnormal, 503 busy on ready only."""
-        if self.state.get("abnormal"):
+        if self.status.get("abnormal"):
             return 500, {"message": "Service is abnormal"}
-        if not self.state.get("ready"):
+        if not self.status.get("ready"):
             return 503, None
         return 200, None
 
@@ -821,7 +793,7 @@ def main(argv=None):
         os.setpgrp()
     except OSError:
         pass
-    state = {"ready": False, "abnormal": False}
+    status = {"ready": False, "abnormal": False}
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -834,7 +806,7 @@ def main(argv=None):
         s = settings_of(load_config(config_path(options, argv[0])))
         check_settings(s)
         chips = open_devices(s)
-        hw = sim_hardware()
+        hw = state.read_json(state.HOST, {}) or {}
         family = hw.get("family", "")
         table = load_rank_table(s, chips) if s["multi_node"] else None
         if table is None and os.environ.get("RANK_TABLE_FILE"):
@@ -846,21 +818,21 @@ def main(argv=None):
         time.sleep(env_float("ASCEND_SIM_MINDIE_LOAD_SECONDS", 2.0))  # loading weights: the ports stay closed
         held_memory = hold_memory(hw, chips, weights["bytes"], tp)
         if table:
-            join_nodes(s, table, state)
+            join_nodes(s, table, status)
         engine = Engine(s, weights, family, tp)
         if table and table["index"] != table["master"]:
             say("Multi Nodes infer slave instance need not init TokenizerProcessPool and HttpWrapper")
             servers = []
         else:
-            servers = start_http(s, Service(s, engine, state))
+            servers = start_http(s, Service(s, engine, status))
     except Refusal as exc:
         die(str(exc))
         return 1
     say("Daemon start success!")
-    state["ready"] = True
+    status["ready"] = True
     while not stop.wait(1):
         pass
-    state["ready"] = False
+    status["ready"] = False
     say("Received stop signal, the service is stopping.")
     for server in servers:
         server.shutdown()
